@@ -1,0 +1,15 @@
+"""Routes of the REST API, version 1."""
+
+from django.urls import path
+
+from members import api as members_api
+from tenancy import api as tenancy_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", tenancy_api.MeApi.as_view(), name="me"),
+    path("cooperative/", tenancy_api.CooperativeApi.as_view(), name="cooperative"),
+    path("members/", members_api.MemberListApi.as_view(), name="member-list"),
+    path("members/<int:pk>/", members_api.MemberDetailApi.as_view(), name="member-detail"),
+]

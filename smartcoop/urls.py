@@ -1,0 +1,47 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from core import views as core_views
+from core.admin_site import site as admin_site
+from core.policies import PUBLIC, declare_policy
+from members import views as member_views
+from tenancy import views as tenancy_views
+
+portal_patterns = (
+    [
+        path("", member_views.dashboard, name="dashboard"),
+        path("members/<int:pk>/", member_views.member_detail, name="member_detail"),
+        path("cooperative/switch/", tenancy_views.cooperative_switch, name="cooperative_switch"),
+        path("language/", tenancy_views.language_set, name="language_set"),
+        path("api-tokens/", tenancy_views.api_tokens, name="api_tokens"),
+        path(
+            "api-tokens/<int:pk>/revoke/", tenancy_views.api_token_revoke, name="api_token_revoke"
+        ),
+        path("accountant/", tenancy_views.accountant_home, name="accountant_home"),
+        path("cooperative/logo/", tenancy_views.cooperative_logo, name="cooperative_logo"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("healthz", tenancy_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin_site.urls),
+    path("api/v1/", include("smartcoop.api")),
+    path(
+        "api/schema/",
+        declare_policy(SpectacularAPIView.as_view(), PUBLIC),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        declare_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema"), PUBLIC),
+        name="api-docs",
+    ),
+]
+
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

@@ -1,0 +1,137 @@
+"""Request middleware: authenticate API tokens, resolve the active cooperative, enter its scope."""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.errors import error_payload
+from tenancy import context as ctx
+from tenancy.authentication import authenticate_bearer
+from tenancy.scope import tenant_scope, user_scope
+
+COOPERATIVE_HEADER = "HTTP_X_COOPERATIVE"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class TenantScopeMiddleware:
+    """Every authenticated request runs inside the scope of one cooperative (or none).
+
+    The scope opens the request's transaction, so row-level security sees the cooperative for
+    every query of the view and its template, and nothing of it survives the request (R4).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api(request) and request.headers.get("Authorization", "").startswith("Bearer "):
+            failure = authenticate_bearer(request)
+            if failure is not None:
+                return failure
+        user = request.user
+        if not user.is_authenticated:
+            request.tenancy = ctx.ANONYMOUS
+            return self.get_response(request)
+
+        with user_scope(user.pk):
+            cooperatives, roles = ctx.available_cooperatives(user)
+            wanted = request.META.get(COOPERATIVE_HEADER) if _is_api(request) else None
+            if wanted:
+                cooperative = ctx.find_cooperative(user, wanted.strip(), cooperatives)
+                if cooperative is None:
+                    return JsonResponse(
+                        error_payload(
+                            "unknown_cooperative",
+                            _("No cooperative with this name is available to you."),
+                        ),
+                        status=404,
+                    )
+            else:
+                cooperative = self._from_session(request, user, cooperatives)
+            request.tenancy = ctx.build_context(user, cooperative, cooperatives, roles)
+            scope = tenant_scope(cooperative.pk) if cooperative else nullcontext()
+            with scope:
+                return self.get_response(request)
+
+    @staticmethod
+    def _from_session(request, user, cooperatives):
+        chosen = request.session.get(ctx.SESSION_KEY)
+        if chosen is not None:
+            cooperative = ctx.find_cooperative(user, str(chosen), cooperatives)
+            if cooperative is not None:
+                return cooperative
+        return cooperatives[0] if cooperatives else None
+
+
+class UserLanguageMiddleware:
+    """A logged-in person's chosen language wins over the browser's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = getattr(request.user, "language", "") if request.user.is_authenticated else ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+class StaffIdleTimeoutMiddleware:
+    """Staff, accountants and operators are logged out after a period without requests (R17)."""
+
+    SESSION_KEY = "smartcoop_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenancy = getattr(request, "tenancy", ctx.ANONYMOUS)
+        privileged = tenancy.is_operator or tenancy.has_any(*ctx.MFA_ROLES) or tenancy.needs_mfa
+        if request.user.is_authenticated and privileged and hasattr(request, "session"):
+            now = int(time.time())
+            last_seen = request.session.get(self.SESSION_KEY)
+            if last_seen is not None and now - last_seen > settings.SMARTCOOP_STAFF_IDLE_SECONDS:
+                logout(request)
+                if _is_api(request):
+                    return JsonResponse(
+                        error_payload("session_expired", _("Your session has expired.")),
+                        status=401,
+                    )
+                messages.info(request, _("You were logged out after a period of inactivity."))
+                return redirect(f"{reverse('account_login')}?next={request.path}")
+            request.session[self.SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class RequireMfaMiddleware:
+    """Staff and accountants set up two-factor authentication before the admin or accountant
+    pages open to them (R17)."""
+
+    PROTECTED_PREFIXES = ("/admin/", "/accountant/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenancy = getattr(request, "tenancy", ctx.ANONYMOUS)
+        protected = request.path.startswith(self.PROTECTED_PREFIXES)
+        if tenancy.needs_mfa and protected and not request.path.startswith("/admin/logout"):
+            messages.warning(
+                request, _("Set up two-factor authentication before you open the staff pages.")
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,107 @@
+"""Row-level security on PostgreSQL (R3).
+
+After every `migrate`, every table in the schema that has a `cooperative_id` column gets
+ENABLE + FORCE ROW LEVEL SECURITY and one policy on the transaction-local setting
+`app.cooperative_id` (see tenancy/scope.py). Finding the tables by their column, not by a list,
+means a new tenant model, an audit event table or a hand-written table cannot be forgotten.
+
+The application role then gets plain DML grants. It owns nothing, so it can neither disable
+the policies nor read around them; the owner role runs migrations only (ADR 0004).
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections, transaction
+
+POLICY_NAME = "smartcoop_tenant_isolation"
+OWNER_ALIAS = "owner"
+
+
+def _tenant_setting() -> str:
+    return f"nullif(current_setting('{settings.SMARTCOOP_RLS_SETTING}', true), '')::bigint"
+
+
+def _user_setting() -> str:
+    return f"nullif(current_setting('{settings.SMARTCOOP_RLS_USER_SETTING}', true), '')::bigint"
+
+
+def user_visible_tables() -> dict[str, str]:
+    """Tables whose policy also shows a person their own rows (e.g. memberships)."""
+    return {
+        model._meta.db_table: model.rls_user_column
+        for model in apps.get_models()
+        if getattr(model, "rls_user_column", None)
+    }
+
+
+def tenant_tables(cursor) -> list[str]:
+    cursor.execute(
+        """
+        SELECT c.table_name
+        FROM information_schema.columns c
+        JOIN information_schema.tables t
+          ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE c.table_schema = current_schema()
+          AND c.column_name = 'cooperative_id'
+          AND t.table_type = 'BASE TABLE'
+        ORDER BY c.table_name
+        """
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def policy_sql(table: str, user_column: str | None) -> list[str]:
+    quoted = f'"{table}"'
+    using = f"cooperative_id = {_tenant_setting()}"
+    if user_column:
+        using = f'({using}) OR ("{user_column}" = {_user_setting()})'
+    return [
+        f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {POLICY_NAME} ON {quoted}",
+        f"CREATE POLICY {POLICY_NAME} ON {quoted} USING ({using}) "
+        f"WITH CHECK (cooperative_id = {_tenant_setting()})",
+    ]
+
+
+def _app_role() -> str | None:
+    if OWNER_ALIAS not in settings.DATABASES:
+        return None
+    owner = settings.DATABASES[OWNER_ALIAS].get("USER")
+    app = settings.DATABASES["default"].get("USER")
+    return app if app and app != owner else None
+
+
+def grant_sql(role: str) -> list[str]:
+    ident = '"' + role.replace('"', '""') + '"'
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {ident}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {ident}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ident}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {ident}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {ident}",
+    ]
+
+
+def secure_tables(sender, using: str, **kwargs) -> None:
+    """post_migrate handler: (re)apply policies and grants once per migrate, as the owner."""
+    if sender.name != "tenancy":
+        return
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    if OWNER_ALIAS in settings.DATABASES and using != OWNER_ALIAS:
+        # The application role (e.g. during a test flush) owns nothing and must not try.
+        return
+    user_columns = user_visible_tables()
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table in tenant_tables(cursor):
+            for statement in policy_sql(table, user_columns.get(table)):
+                cursor.execute(statement)
+        role = _app_role()
+        if role:
+            for statement in grant_sql(role):
+                cursor.execute(statement)

@@ -1,0 +1,38 @@
+"""Celery base task for tenant work, and the platform's own periodic tasks.
+
+A tenant task receives the cooperative id explicitly as its first argument and runs inside that
+cooperative's scope (and transaction); the scope is reset in `finally`, so a worker process never
+carries one cooperative into the next task (R4). Enqueue with `enqueue_on_commit()` so a task never
+sees uncommitted rows or runs for a rolled-back action (R11).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from celery import Task, shared_task
+from django.db import transaction
+
+from tenancy import services
+from tenancy.scope import tenant_scope
+
+
+class TenantTask(Task):
+    abstract = True
+    acks_late = True
+
+    def __call__(self, cooperative_id: int, *args, **kwargs):
+        if not isinstance(cooperative_id, int) or isinstance(cooperative_id, bool):
+            raise TypeError(f"{self.name} needs the cooperative id as its first argument")
+        with tenant_scope(cooperative_id):
+            return super().__call__(cooperative_id, *args, **kwargs)
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Send the task once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(partial(task.delay, *args, **kwargs))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def api_tokens_purge_expired() -> int:
+    return services.api_tokens_purge_expired()
