@@ -161,6 +161,8 @@ if not REDIS_URL:
     # The filesystem transport needs no server, so the zero-setup demo still runs a real worker
     # and beat (not eager mode). Worker and producers share the folder.
     _broker_dir = VAR_DIR / "broker"
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -174,6 +176,7 @@ else:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")  # business state never lives there
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "smartcoop")
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True

@@ -1,0 +1,191 @@
+"""Personas for every story.
+
+Two cooperatives, Alpha (A) and Nordlicht (B). In A: Alice is a member, Sabine is staff, Bob is the
+accountant. In B: Carol is a member, Dirk is staff, Erik is the accountant. Staff and accountants
+have TOTP set up unless a test says otherwise (`sabine_without_mfa`).
+
+Tests marked `postgres` or `worker` need PostgreSQL with row-level security, or a real Celery
+worker with Redis. Without them they are skipped locally, but with CI=true a missing service
+fails the run: CI must test what production runs on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.db import connection, connections
+
+from members.models import Member
+from members.services import member_create
+from tenancy import services
+from tenancy.models import Cooperative, Role, User
+
+PASSWORD = "correct horse battery staple 42"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _service_missing(item) -> str | None:
+    if item.get_closest_marker("postgres") or item.get_closest_marker("worker"):
+        if connection.vendor != "postgresql" or "owner" not in settings.DATABASES:
+            return "needs PostgreSQL with separate owner and application roles"
+    if item.get_closest_marker("worker") and not settings.REDIS_URL:
+        return "needs Redis (REDIS_URL) for a real Celery worker"
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _service_missing(item)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true but the service is missing: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb
+):
+    """pytest-django's setup, plus the owner alias: the owner role creates and migrates the test
+    database (the application role may not), and the application role then connects to it.
+
+    The application role also gets TRUNCATE, a test-only grant, so it can empty tables between
+    transactional tests.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with_owner = "owner" in settings.DATABASES and bool(aliases)
+    if with_owner:
+        # Django always lets `default` create the test database; here the owner must.
+        aliases = (aliases - {"default"}) | {"owner"}
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=keepdb,
+        )
+        if with_owner:
+            connections["default"].creation.set_as_test_mirror(connections["owner"].settings_dict)
+            if connections["owner"].vendor == "postgresql":
+                app_role = settings.DATABASES["default"]["USER"]
+                with connections["owner"].cursor() as cursor:
+                    cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{app_role}"')
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+@dataclass
+class Persona:
+    user: User
+    cooperative: Cooperative
+    role: str
+    member: Member | None = None
+    totp_secret: str | None = None
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+def make_cooperative(slug: str, legal_name: str, iban: str) -> Cooperative:
+    return services.cooperative_create(
+        slug=slug,
+        legal_name=legal_name,
+        street="Musterstraße 1",
+        postal_code="10115",
+        city="Berlin",
+        iban=iban,
+    )
+
+
+def make_person(
+    cooperative: Cooperative, email: str, role: str, *, full_name: str, mfa: bool = True
+) -> Persona:
+    user = User.objects.filter(email=email).first() or services.user_create(
+        email=email, password=PASSWORD, full_name=full_name, language="en"
+    )
+    EmailAddress.objects.get_or_create(user=user, email=email, verified=True, primary=True)
+    services.membership_grant(cooperative=cooperative, user=user, role=role)
+    persona = Persona(user=user, cooperative=cooperative, role=role)
+    if role == Role.MEMBER:
+        first, last = full_name.split(" ", 1)
+        persona.member = member_create(
+            cooperative=cooperative,
+            user=user,
+            first_name=first,
+            last_name=last,
+            status=Member.Status.ACTIVE,
+            joined_on=date(2026, 1, 1),
+        )
+    if mfa and role in (Role.STAFF, Role.ACCOUNTANT):
+        persona.totp_secret = generate_totp_secret()
+        TOTP.activate(user, persona.totp_secret)
+    return persona
+
+
+@pytest.fixture
+def coop_a(db) -> Cooperative:
+    return make_cooperative("alpha", "Alpha eG", "DE89370400440532013000")
+
+
+@pytest.fixture
+def coop_b(db) -> Cooperative:
+    return make_cooperative("nordlicht", "Nordlicht eG", "DE02120300000000202051")
+
+
+@pytest.fixture
+def alice(coop_a) -> Persona:
+    return make_person(coop_a, "alice@example.org", Role.MEMBER, full_name="Alice Adler")
+
+
+@pytest.fixture
+def sabine(coop_a) -> Persona:
+    return make_person(coop_a, "sabine@example.org", Role.STAFF, full_name="Sabine Stahl")
+
+
+@pytest.fixture
+def sabine_without_mfa(coop_a) -> Persona:
+    return make_person(
+        coop_a, "sabine@example.org", Role.STAFF, full_name="Sabine Stahl", mfa=False
+    )
+
+
+@pytest.fixture
+def bob(coop_a) -> Persona:
+    return make_person(coop_a, "bob@example.org", Role.ACCOUNTANT, full_name="Bob Berger")
+
+
+@pytest.fixture
+def carol(coop_b) -> Persona:
+    return make_person(coop_b, "carol@example.org", Role.MEMBER, full_name="Carol Clausen")
+
+
+@pytest.fixture
+def dirk(coop_b) -> Persona:
+    return make_person(coop_b, "dirk@example.org", Role.STAFF, full_name="Dirk Dahl")
+
+
+@pytest.fixture
+def erik(coop_b) -> Persona:
+    return make_person(coop_b, "erik@example.org", Role.ACCOUNTANT, full_name="Erik Eck")
+
+
+@pytest.fixture
+def login(client):
+    def _login(persona: Persona):
+        client.force_login(persona.user)
+        return client
+
+    return _login

@@ -1,0 +1,26 @@
+"""Test settings: the production module with test-only conveniences, nothing else."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SMARTCOOP_VAR_DIR", os.path.join(tempfile.gettempdir(), "smartcoop-test"))
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"smartcoop-test-{os.getpid()}")
+
+from smartcoop.settings import *  # noqa: F403
+from smartcoop.settings import CACHES, REDIS_URL
+
+# Fast hashing: tests create many accounts; production keeps Django's default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SMARTCOOP_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = f"smartcoop-test-{os.getpid()}"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing root
