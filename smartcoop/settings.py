@@ -376,6 +376,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# Audit context (actor, URL, cooperative) is attached to writes; reads need none.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import OperatorModelAdmin, StaffModelAdmin, is_operator, site
@@ -57,6 +58,7 @@ class CooperativeAdmin(StaffModelAdmin):
 @admin.register(CooperativeSettings, site=site)
 class CooperativeSettingsAdmin(StaffModelAdmin):
     list_display = ["__str__", "support_email", "financial_year_start_month"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.policies import ACCOUNTANT, AUTHENTICATED, MEMBER, STAFF
-from tenancy.context import available_cooperatives
-from tenancy.scope import user_scope
+from tenancy import services
 
 
 class MeMembershipSerializer(serializers.Serializer):
@@ -32,12 +32,27 @@ class MeApi(APIView):
         roles_awaiting_mfa = serializers.ListField(child=serializers.CharField())
         memberships = MeMembershipSerializer(many=True)
 
+    class InputSerializer(serializers.Serializer):
+        full_name = serializers.CharField(max_length=200, required=False)
+        language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+
     @extend_schema(responses=OutputSerializer, operation_id="me_retrieve")
     def get(self, request):
+        return Response(self._output(request))
+
+    @extend_schema(
+        request=InputSerializer, responses=OutputSerializer, operation_id="me_partial_update"
+    )
+    def patch(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_update_profile(user=request.user, **serializer.validated_data)
+        return Response(self._output(request))
+
+    def _output(self, request) -> dict:
         user = request.user
         tenancy = request.tenancy
-        with user_scope(user.pk):
-            cooperatives, roles = available_cooperatives(user)
+        cooperatives, roles = tenancy.cooperatives, tenancy.roles_by_cooperative
         active = tenancy.cooperative
         data = {
             "id": user.pk,
@@ -57,7 +72,7 @@ class MeApi(APIView):
                 for c in cooperatives
             ],
         }
-        return Response(self.OutputSerializer(data).data)
+        return self.OutputSerializer(data).data
 
 
 class CooperativeApi(APIView):

@@ -20,6 +20,7 @@ class TenantContext:
     # Roles the person holds but cannot use yet because MFA is not set up.
     roles_awaiting_mfa: frozenset[str] = frozenset()
     cooperatives: tuple[Cooperative, ...] = field(default_factory=tuple)
+    roles_by_cooperative: dict[int, frozenset[str]] = field(default_factory=dict)
     is_operator: bool = False
 
     def has_any(self, *roles: str) -> bool:
@@ -58,8 +59,13 @@ def find_cooperative(user, wanted: str, cooperatives: list[Cooperative]) -> Coop
 
 
 def build_context(user, cooperative: Cooperative | None, cooperatives, roles_by_coop):
+    held_roles = {pk: frozenset(roles) for pk, roles in roles_by_coop.items()}
     if cooperative is None:
-        return TenantContext(cooperatives=tuple(cooperatives), is_operator=user.is_superuser)
+        return TenantContext(
+            cooperatives=tuple(cooperatives),
+            roles_by_cooperative=held_roles,
+            is_operator=user.is_superuser,
+        )
     held = set(roles_by_coop.get(cooperative.pk, set()))
     if user.is_superuser:
         # Platform operators act as staff in whichever cooperative they switch to.
@@ -72,5 +78,6 @@ def build_context(user, cooperative: Cooperative | None, cooperatives, roles_by_
         roles=frozenset(held - needs_mfa),
         roles_awaiting_mfa=frozenset(needs_mfa),
         cooperatives=tuple(cooperatives),
+        roles_by_cooperative=held_roles,
         is_operator=user.is_superuser,
     )

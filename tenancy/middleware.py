@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.errors import error_payload
 from tenancy import context as ctx
 from tenancy.authentication import authenticate_bearer
-from tenancy.scope import tenant_scope, user_scope
+from tenancy.scope import request_scope
 
 COOPERATIVE_HEADER = "HTTP_X_COOPERATIVE"
 
@@ -46,7 +45,7 @@ class TenantScopeMiddleware:
             request.tenancy = ctx.ANONYMOUS
             return self.get_response(request)
 
-        with user_scope(user.pk):
+        with request_scope(user.pk) as scope:
             cooperatives, roles = ctx.available_cooperatives(user)
             wanted = request.META.get(COOPERATIVE_HEADER) if _is_api(request) else None
             if wanted:
@@ -62,9 +61,9 @@ class TenantScopeMiddleware:
             else:
                 cooperative = self._from_session(request, user, cooperatives)
             request.tenancy = ctx.build_context(user, cooperative, cooperatives, roles)
-            scope = tenant_scope(cooperative.pk) if cooperative else nullcontext()
-            with scope:
-                return self.get_response(request)
+            if cooperative is not None:
+                scope.select_cooperative(cooperative.pk)
+            return self.get_response(request)
 
     @staticmethod
     def _from_session(request, user, cooperatives):

@@ -129,6 +129,30 @@ def user_scope(user_id: int) -> Iterator[Scope]:
         yield scope
 
 
+class RequestScope:
+    """Handle of `request_scope()`: narrows the person's scope to one cooperative in place."""
+
+    def __init__(self, user_id: int, using: str) -> None:
+        self.user_id = user_id
+        self.using = using
+
+    def select_cooperative(self, cooperative_id: int) -> Scope:
+        # Same transaction, no savepoint: the request's scope only ever narrows once, and the
+        # value is reset with the ContextVar token of request_scope() in `finally`.
+        scope = Scope(cooperative_id=_cooperative_pk(cooperative_id), user_id=self.user_id)
+        _current.set(scope)
+        _apply_db_settings(scope, self.using)
+        return scope
+
+
+@contextmanager
+def request_scope(user_id: int, using: str = DEFAULT_DB_ALIAS) -> Iterator[RequestScope]:
+    """The scope of one authenticated request: starts as a user scope (own memberships only) and
+    is narrowed to the active cooperative once it is known, in one transaction."""
+    with _enter(Scope(user_id=user_id), using):
+        yield RequestScope(user_id, using)
+
+
 @contextmanager
 def system_scope(*, reason: str, actor_id: int | None = None) -> Iterator[Scope]:
     """Lift the application-level guard for a platform job, and leave an audit record.

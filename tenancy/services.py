@@ -98,7 +98,23 @@ def api_tokens_purge_expired(*, older_than_days: int = 90) -> int:
     return deleted
 
 
-def user_set_language(*, user: User, language: str) -> User:
-    user.language = language
-    user.save(update_fields=["language"])
+def user_update_profile(
+    *, user: User, full_name: str | None = None, language: str | None = None
+) -> User:
+    """Change a person's own name or language; only the given fields are written."""
+    changed = []
+    if full_name is not None:
+        user.full_name = full_name.strip()
+        changed.append("full_name")
+    if language is not None:
+        user.language = language
+        changed.append("language")
+    if changed:
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as exc:
+            raise ApplicationError(
+                _("The profile could not be saved."), extra=exc.message_dict
+            ) from exc
+        user.save(update_fields=changed)
     return user

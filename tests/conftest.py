@@ -31,9 +31,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _service_missing(item) -> str | None:
-    if item.get_closest_marker("postgres") or item.get_closest_marker("worker"):
-        if connection.vendor != "postgresql" or "owner" not in settings.DATABASES:
-            return "needs PostgreSQL with separate owner and application roles"
+    needs_services = item.get_closest_marker("postgres") or item.get_closest_marker("worker")
+    if needs_services and (connection.vendor != "postgresql" or "owner" not in settings.DATABASES):
+        return "needs PostgreSQL with separate owner and application roles"
     if item.get_closest_marker("worker") and not settings.REDIS_URL:
         return "needs Redis (REDIS_URL) for a real Celery worker"
     return None
@@ -83,6 +83,7 @@ def django_db_setup(
     yield
     if not keepdb:
         with django_db_blocker.unblock():
+            connections.close_all()
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
