@@ -54,6 +54,7 @@ system-deps:
 run: system-deps venv
 	@mkdir -p var
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput -v 0
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py sync_beat_schedule
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py seed_demo
 	@echo "SmartCoop runs at http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start

@@ -16,7 +16,9 @@ from core.policies import STAFF
 
 
 def is_operator(request) -> bool:
-    return request.user.is_active and request.user.is_superuser
+    """A platform operator (superuser) who has set up MFA."""
+    tenancy = getattr(request, "tenancy", None)
+    return request.user.is_active and tenancy is not None and tenancy.is_operator
 
 
 def is_staff(request) -> bool:

@@ -39,9 +39,9 @@ def allows(request, policy: frozenset[str]) -> bool:
         return False
     if AUTHENTICATED in policy:
         return True
-    if OPERATOR in policy and user.is_superuser:
-        return True
     tenancy = getattr(request, "tenancy", None)
+    if OPERATOR in policy and tenancy is not None and tenancy.is_operator:
+        return True
     return tenancy is not None and tenancy.has_any(*(policy & ROLES))
 
 

@@ -5,8 +5,9 @@ from celery import shared_task
 from core import services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=5)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def email_send(email_id: int) -> str:
+    """Send one queued mail; failures stay pending and email_outbox_flush retries them."""
     email = services.email_send(email_id=email_id)
     return "skipped" if email is None else email.status
 

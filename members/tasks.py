@@ -14,7 +14,7 @@ def members_close_departures(self, cooperative_id: int) -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def members_close_departures_all() -> int:
-    """Daily: one task per active cooperative (each runs in its own scope)."""
+    """Hourly (beat): one task per active cooperative, each in its own scope."""
     ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
     for cooperative_id in ids:
         members_close_departures.delay(cooperative_id)

@@ -23,6 +23,9 @@ class MeApi(APIView):
     role_policy = frozenset({AUTHENTICATED})
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Me"
+
         id = serializers.IntegerField()
         email = serializers.EmailField()
         full_name = serializers.CharField()
@@ -33,6 +36,9 @@ class MeApi(APIView):
         memberships = MeMembershipSerializer(many=True)
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MeUpdate"
+
         full_name = serializers.CharField(max_length=200, required=False)
         language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
@@ -81,6 +87,9 @@ class CooperativeApi(APIView):
     role_policy = frozenset({MEMBER, STAFF, ACCOUNTANT})
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Cooperative"
+
         slug = serializers.SlugField()
         legal_name = serializers.CharField()
         street = serializers.CharField()

@@ -60,18 +60,20 @@ def find_cooperative(user, wanted: str, cooperatives: list[Cooperative]) -> Coop
 
 def build_context(user, cooperative: Cooperative | None, cooperatives, roles_by_coop):
     held_roles = {pk: frozenset(roles) for pk, roles in roles_by_coop.items()}
+    # Operators, like staff, act only once MFA is set up.
+    is_operator = user.is_superuser and is_mfa_enabled(user)
     if cooperative is None:
         return TenantContext(
             cooperatives=tuple(cooperatives),
             roles_by_cooperative=held_roles,
-            is_operator=user.is_superuser,
+            is_operator=is_operator,
         )
     held = set(roles_by_coop.get(cooperative.pk, set()))
     if user.is_superuser:
         # Platform operators act as staff in whichever cooperative they switch to.
         held.add(Role.STAFF.value)
     needs_mfa = held & MFA_ROLES
-    if needs_mfa and is_mfa_enabled(user):
+    if needs_mfa and (is_operator or is_mfa_enabled(user)):
         needs_mfa = set()
     return TenantContext(
         cooperative=cooperative,
@@ -79,5 +81,5 @@ def build_context(user, cooperative: Cooperative | None, cooperatives, roles_by_
         roles_awaiting_mfa=frozenset(needs_mfa),
         cooperatives=tuple(cooperatives),
         roles_by_cooperative=held_roles,
-        is_operator=user.is_superuser,
+        is_operator=is_operator,
     )

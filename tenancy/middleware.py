@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -63,7 +64,12 @@ class TenantScopeMiddleware:
             request.tenancy = ctx.build_context(user, cooperative, cooperatives, roles)
             if cooperative is not None:
                 scope.select_cooperative(cooperative.pk)
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code >= 400:
+                # Django turns a view's exception into a response before it reaches us, so the
+                # request transaction would commit: a failed request must leave nothing behind.
+                transaction.set_rollback(True)
+            return response
 
     @staticmethod
     def _from_session(request, user, cooperatives):
@@ -99,7 +105,9 @@ class StaffIdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenancy = getattr(request, "tenancy", ctx.ANONYMOUS)
-        privileged = tenancy.is_operator or tenancy.has_any(*ctx.MFA_ROLES) or tenancy.needs_mfa
+        privileged = request.user.is_authenticated and (
+            request.user.is_superuser or tenancy.has_any(*ctx.MFA_ROLES) or tenancy.needs_mfa
+        )
         if request.user.is_authenticated and privileged and hasattr(request, "session"):
             now = int(time.time())
             last_seen = request.session.get(self.SESSION_KEY)

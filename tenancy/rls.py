@@ -74,15 +74,19 @@ def _app_role() -> str | None:
     return app if app and app != owner else None
 
 
-def grant_sql(role: str) -> list[str]:
-    ident = '"' + role.replace('"', '""') + '"'
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def grant_sql(role: str, schema: str) -> list[str]:
+    ident, schema = _quote(role), _quote(schema)
     return [
-        f"GRANT USAGE ON SCHEMA public TO {ident}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {ident}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ident}",
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT USAGE ON SCHEMA {schema} TO {ident}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {ident}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {ident}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {ident}",
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {ident}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {ident}",
     ]
 
 
@@ -103,5 +107,6 @@ def secure_tables(sender, using: str, **kwargs) -> None:
                 cursor.execute(statement)
         role = _app_role()
         if role:
-            for statement in grant_sql(role):
+            cursor.execute("SELECT current_schema()")
+            for statement in grant_sql(role, cursor.fetchone()[0]):
                 cursor.execute(statement)

@@ -24,3 +24,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing root
+
+if REDIS_URL:
+    # Only the worker tests read task results; production keeps no business state there.
+    CELERY_RESULT_BACKEND = REDIS_URL

@@ -75,8 +75,7 @@ def test_role_matrix(client, alice, sabine, bob, path, anonymous, member, staff,
         client.logout()
         if persona:
             client.force_login(persona.user)
-        response = client.get(path, follow=path == "/admin/")
-        return response.status_code if path != "/admin/" else response.status_code
+        return client.get(path, follow=path == "/admin/").status_code
 
     observed = (status(None), status(alice), status(sabine), status(bob))
     if path == "/admin/":

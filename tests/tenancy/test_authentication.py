@@ -100,10 +100,25 @@ def test_staff_are_logged_out_after_the_idle_timeout(login, sabine, settings):
     session.save()
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    assert not client.get("/api/v1/me/").status_code == 200
+    assert client.get("/api/v1/me/").status_code == 401
 
 
 def test_members_are_not_subject_to_the_staff_idle_timeout(login, alice):
     client = login(alice)
     client.get("/")
     assert "smartcoop_last_seen" not in client.session
+
+
+def test_operators_without_mfa_are_not_operators(client, alice):
+    from tenancy.context import build_context
+
+    alice.user.is_superuser = True
+    alice.user.save()
+    context = build_context(alice.user, alice.cooperative, [alice.cooperative], {})
+    assert not context.is_operator and context.roles_awaiting_mfa == {"staff"}
+    client.force_login(alice.user)
+    assert (
+        client.get("/admin/", follow=True)
+        .redirect_chain[-1][0]
+        .startswith("/accounts/2fa/totp/activate")
+    )

@@ -1,0 +1,38 @@
+"""`python manage.py bench SCENARIO [--scale N]`: one line per run,
+`scenario=… scale=… floor_s=… app_s=… ratio=… rss_mb=… queries=…`, floor and application path
+measured in the same run. Later features add their scenarios to SCENARIOS."""
+
+from __future__ import annotations
+
+import resource
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
+
+SCENARIOS = {
+    "rls": ("tenancy.bench.rls", 100_000),
+}
+
+
+class Command(BaseCommand):
+    help = "Measure a scenario against its floor in the same run and print one result line."
+
+    def add_arguments(self, parser):
+        parser.add_argument("scenario", choices=sorted(SCENARIOS))
+        parser.add_argument("--scale", type=int, default=None, help="rows in the data set")
+
+    def handle(self, *args, scenario: str, scale: int | None, **options):
+        path, default_scale = SCENARIOS[scenario]
+        scale = scale or default_scale
+        if scale < 100:
+            raise CommandError("--scale must be at least 100")
+        try:
+            result = import_string(path)(scale=scale)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(
+            f"scenario={scenario} scale={scale} floor_s={result['floor_s']:.3f} "
+            f"app_s={result['app_s']:.3f} ratio={result['ratio']:.2f} rss_mb={rss_mb:.0f} "
+            f"queries={result['queries']}"
+        )

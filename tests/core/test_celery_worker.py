@@ -1,0 +1,126 @@
+"""A real Celery worker (separate process, Redis broker, PostgreSQL with RLS) runs our tasks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from core import services as core_services
+from core.models import OutboundEmail
+from members import tasks as member_tasks
+from members.models import Member
+from tenancy.scope import tenant_scope
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _url(alias: str) -> str:
+    db = connections[alias].settings_dict
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker):
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=_url("default"),
+        DATABASE_OWNER_URL=_url("owner"),
+        CELERY_TASK_DEFAULT_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "smartcoop",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--queues",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_worker_runs_a_tenant_task_inside_its_cooperative(worker, alice, carol):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    for persona in (alice, carol):
+        with tenant_scope(persona.cooperative):
+            Member.objects.filter(pk=persona.member.pk).update(left_on=yesterday)
+    result = member_tasks.members_close_departures.delay(alice.cooperative.pk)
+    assert result.get(timeout=60) == 1
+    with tenant_scope(alice.cooperative):
+        assert Member.objects.get(pk=alice.member.pk).status == Member.Status.LEFT
+    with tenant_scope(carol.cooperative):
+        assert Member.objects.get(pk=carol.member.pk).status == Member.Status.ACTIVE
+    # Running it again changes nothing (idempotent).
+    assert member_tasks.members_close_departures.delay(alice.cooperative.pk).get(timeout=60) == 0
+
+
+def test_alternating_tasks_on_one_worker_never_mix_cooperatives(worker, alice, carol):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with tenant_scope(carol.cooperative):
+        Member.objects.filter(pk=carol.member.pk).update(left_on=yesterday)
+    results = [
+        member_tasks.members_close_departures.delay((alice, carol)[i % 2].cooperative.pk)
+        for i in range(100)
+    ]
+    outcomes = [r.get(timeout=120) for r in results]
+    # Only the first task for Nordlicht finds Carol; Alpha never has anyone to close.
+    assert outcomes[1] == 1 and sum(outcomes) == 1
+
+
+def test_an_e_mail_is_sent_by_the_worker_after_commit(worker, db):
+    with transaction.atomic():
+        email = core_services.email_enqueue(
+            from_email="coop@example.org", to=["member@example.org"], subject="Hallo", body="…"
+        )
+        # Inside the transaction the worker cannot have seen it.
+        assert OutboundEmail.objects.get(pk=email.pk).status == OutboundEmail.Status.PENDING
+
+    def sent():
+        return OutboundEmail.objects.get(pk=email.pk).status == OutboundEmail.Status.SENT
+
+    assert _wait_for(sent)
+
+
+def test_a_rolled_back_action_sends_no_e_mail(worker, db):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        core_services.email_enqueue(
+            from_email="coop@example.org", to=["member@example.org"], subject="Nie", body="…"
+        )
+        raise RuntimeError("the action failed")
+    assert OutboundEmail.objects.count() == 0
