@@ -7,10 +7,15 @@ follows from their role in the active cooperative (tenancy/context.py), the same
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
 
 from core.policies import STAFF
 
@@ -66,6 +71,43 @@ class StaffModelAdmin(admin.ModelAdmin):
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The audit trail of one object: every insert, update and delete recorded by the
+        database triggers (django-pghistory), with who did it and from which page."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        audited = connection.vendor == "postgresql"
+        events = (
+            list(Events.objects.tracks(obj).order_by("-pgh_created_at")[:200]) if audited else []
+        )
+        actor_ids = {e.pgh_context.get("user") for e in events if e.pgh_context}
+        actors = dict(
+            get_user_model().objects.filter(pk__in=actor_ids - {None}).values_list("pk", "email")
+        )
+        rows = [
+            {
+                "at": e.pgh_created_at,
+                "label": e.pgh_label,
+                "diff": e.pgh_diff or {},
+                "actor": actors.get((e.pgh_context or {}).get("user"), ""),
+                "url": (e.pgh_context or {}).get("url", ""),
+            }
+            for e in events
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Audit trail: %(object)s") % {"object": obj},
+            "object": obj,
+            "opts": self.model._meta,
+            "rows": rows,
+            "audited": audited,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/audit_history.html", context)
 
 
 class OperatorModelAdmin(StaffModelAdmin):

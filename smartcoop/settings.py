@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "csp",
     "core",
     "tenancy",
