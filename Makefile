@@ -61,6 +61,7 @@ run: system-deps venv
 
 .PHONY: test
 test: system-deps venv
+	@if [[ "$${DATABASE_OWNER_URL:-}" == postgres* ]]; then bin/pg-setup; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
