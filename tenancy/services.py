@@ -27,17 +27,19 @@ def cooperative_create(*, slug: str, legal_name: str, iban: str, **fields) -> Co
     return cooperative
 
 
+def _user_validate(user: User, message: str) -> None:
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise ApplicationError(message, extra=exc.message_dict) from exc
+
+
 def user_create(
     *, email: str, password: str | None, full_name: str = "", language: str = ""
 ) -> User:
     user = User(email=email.strip().lower(), full_name=full_name, language=language)
     user.set_password(password)
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        raise ApplicationError(
-            _("The person could not be created."), extra=exc.message_dict
-        ) from exc
+    _user_validate(user, _("The person could not be created."))
     user.save()
     return user
 
@@ -110,11 +112,6 @@ def user_update_profile(
         user.language = language
         changed.append("language")
     if changed:
-        try:
-            user.full_clean(exclude=["password"])
-        except ValidationError as exc:
-            raise ApplicationError(
-                _("The profile could not be saved."), extra=exc.message_dict
-            ) from exc
+        _user_validate(user, _("The profile could not be saved."))
         user.save(update_fields=changed)
     return user
