@@ -67,11 +67,12 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Order matters: the tenant scope (and its transaction) must be open before the user's
-    # language and idle timeout are applied and before pghistory records request context.
+    # Order matters: the idle timeout runs outside the request transaction (its logout must not
+    # be rolled back); the tenant scope (and its transaction) must be open before the user's
+    # language is applied and before pghistory records request context.
+    "tenancy.middleware.StaffIdleTimeoutMiddleware",
     "tenancy.middleware.TenantScopeMiddleware",
     "tenancy.middleware.UserLanguageMiddleware",
-    "tenancy.middleware.StaffIdleTimeoutMiddleware",
     "tenancy.middleware.RequireMfaMiddleware",
     "core.middleware.AuditContextMiddleware",
 ]

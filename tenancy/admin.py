@@ -128,6 +128,11 @@ class UserAdmin(OperatorModelAdmin, DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal: list[str] = []
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A person's rows in other cooperatives are invisible here (row-level security), so a
+        # delete could not see what it would break: deactivate the account instead.
+        return False
+
 
 @admin.register(ApiToken, site=site)
 class ApiTokenAdmin(OperatorModelAdmin):

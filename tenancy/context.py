@@ -30,6 +30,15 @@ class TenantContext:
     def needs_mfa(self) -> bool:
         return bool(self.roles_awaiting_mfa)
 
+    @property
+    def is_privileged_anywhere(self) -> bool:
+        """Staff or accountant in any cooperative, or an operator (MFA set up or not)."""
+        return (
+            self.is_operator
+            or self.needs_mfa
+            or any(roles & MFA_ROLES for roles in self.roles_by_cooperative.values())
+        )
+
 
 ANONYMOUS = TenantContext()
 
@@ -44,7 +53,7 @@ def available_cooperatives(user) -> tuple[list[Cooperative], dict[int, set[str]]
     for membership in memberships:
         cooperatives[membership.cooperative_id] = membership.cooperative
         roles.setdefault(membership.cooperative_id, set()).add(membership.role)
-    if user.is_superuser:
+    if user.is_superuser and is_mfa_enabled(user):
         for cooperative in Cooperative.objects.filter(is_active=True):
             cooperatives.setdefault(cooperative.pk, cooperative)
     return sorted(cooperatives.values(), key=lambda c: c.legal_name), roles

@@ -62,6 +62,7 @@ class TenantScopeMiddleware:
             else:
                 cooperative = self._from_session(request, user, cooperatives)
             request.tenancy = ctx.build_context(user, cooperative, cooperatives, roles)
+            StaffIdleTimeoutMiddleware.mark_privileged(request, request.tenancy)
             if cooperative is not None:
                 scope.select_cooperative(cooperative.pk)
             response = self.get_response(request)
@@ -96,21 +97,26 @@ class UserLanguageMiddleware:
 
 
 class StaffIdleTimeoutMiddleware:
-    """Staff, accountants and operators are logged out after a period without requests (R17)."""
+    """Staff, accountants and operators are logged out after a period without requests (R17).
+
+    Runs before TenantScopeMiddleware, outside the request transaction, so the logout of an
+    expired session is never rolled back with a failed request. Whether a session is privileged
+    is remembered in the session itself by `mark_privileged()` (set on every request of a person
+    who holds a staff or accountant role in any cooperative, or is an operator).
+    """
 
     SESSION_KEY = "smartcoop_last_seen"
+    PRIVILEGED_KEY = "smartcoop_privileged"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        tenancy = getattr(request, "tenancy", ctx.ANONYMOUS)
-        privileged = request.user.is_authenticated and (
-            request.user.is_superuser or tenancy.has_any(*ctx.MFA_ROLES) or tenancy.needs_mfa
-        )
-        if request.user.is_authenticated and privileged and hasattr(request, "session"):
+        session = getattr(request, "session", None)
+        uses_session = session is not None and request.user.is_authenticated
+        if uses_session and session.get(self.PRIVILEGED_KEY):
             now = int(time.time())
-            last_seen = request.session.get(self.SESSION_KEY)
+            last_seen = session.get(self.SESSION_KEY)
             if last_seen is not None and now - last_seen > settings.SMARTCOOP_STAFF_IDLE_SECONDS:
                 logout(request)
                 if _is_api(request):
@@ -120,8 +126,18 @@ class StaffIdleTimeoutMiddleware:
                     )
                 messages.info(request, _("You were logged out after a period of inactivity."))
                 return redirect(f"{reverse('account_login')}?next={request.path}")
-            request.session[self.SESSION_KEY] = now
+            session[self.SESSION_KEY] = now
         return self.get_response(request)
+
+    @classmethod
+    def mark_privileged(cls, request: HttpRequest, tenancy: ctx.TenantContext) -> None:
+        if getattr(request, "smartcoop_api_token", None) is not None:
+            return  # token requests carry no session; tokens expire on their own
+        if (
+            tenancy.is_privileged_anywhere or request.user.is_superuser
+        ) and not request.session.get(cls.PRIVILEGED_KEY):
+            request.session[cls.PRIVILEGED_KEY] = True
+            request.session[cls.SESSION_KEY] = int(time.time())
 
 
 class RequireMfaMiddleware:

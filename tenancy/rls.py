@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connections, transaction
 
 POLICY_NAME = "smartcoop_tenant_isolation"
+OWN_ROWS_POLICY_NAME = "smartcoop_own_rows"
 OWNER_ALIAS = "owner"
 
 
@@ -54,16 +55,22 @@ def tenant_tables(cursor) -> list[str]:
 
 def policy_sql(table: str, user_column: str | None) -> list[str]:
     quoted = f'"{table}"'
-    using = f"cooperative_id = {_tenant_setting()}"
-    if user_column:
-        using = f'({using}) OR ("{user_column}" = {_user_setting()})'
-    return [
+    tenant = f"cooperative_id = {_tenant_setting()}"
+    statements = [
         f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS {POLICY_NAME} ON {quoted}",
-        f"CREATE POLICY {POLICY_NAME} ON {quoted} USING ({using}) "
-        f"WITH CHECK (cooperative_id = {_tenant_setting()})",
+        f"DROP POLICY IF EXISTS {OWN_ROWS_POLICY_NAME} ON {quoted}",
+        f"CREATE POLICY {POLICY_NAME} ON {quoted} USING ({tenant}) WITH CHECK ({tenant})",
     ]
+    if user_column:
+        # Permissive policies are OR-ed: a person may also *read* their own rows in every
+        # cooperative (to choose one), but change them only inside that cooperative's scope.
+        statements.append(
+            f"CREATE POLICY {OWN_ROWS_POLICY_NAME} ON {quoted} FOR SELECT "
+            f'USING ("{user_column}" = {_user_setting()})'
+        )
+    return statements
 
 
 def _app_role() -> str | None:

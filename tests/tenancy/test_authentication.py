@@ -120,3 +120,56 @@ def test_operators_without_mfa_are_not_operators(client, alice):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/2fa/totp/activate")
+
+
+def test_an_idle_api_session_is_really_ended(login, sabine, settings):
+    # The logout happens outside the request transaction: replaying the old cookie fails too.
+    client = login(sabine)
+    assert client.get("/api/v1/me/").status_code == 200
+    old_cookie = client.cookies["sessionid"].value
+    session = client.session
+    session["smartcoop_last_seen"] -= settings.SMARTCOOP_STAFF_IDLE_SECONDS + 1
+    session.save()
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "session_expired"
+    client.cookies["sessionid"] = old_cookie
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_the_idle_clock_runs_in_every_cooperative_of_a_staff_person(login, dirk, coop_a, settings):
+    # Dirk is staff in Nordlicht and a member in Alpha; idling in Alpha still counts.
+    from tests.conftest import make_person
+
+    make_person(coop_a, dirk.email, "member", full_name="Dirk Dahl")
+    client = login(dirk)
+    client.post("/cooperative/switch/", {"cooperative": "alpha"})
+    assert client.get("/").status_code == 200
+    assert "smartcoop_last_seen" in client.session
+    session = client.session
+    session["smartcoop_last_seen"] -= settings.SMARTCOOP_STAFF_IDLE_SECONDS + 1
+    session.save()
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_token_requests_of_staff_create_no_sessions(client, sabine):
+    from django.contrib.sessions.models import Session
+
+    from tenancy import services
+
+    _token, raw = services.api_token_create(user=sabine.user, name="t", valid_days=1)
+    for _ in range(3):
+        response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+        assert response.status_code == 200
+    assert Session.objects.count() == 0
+
+
+def test_operators_cannot_hard_delete_people(client, carol, coop_a):
+    from tests.conftest import make_person
+
+    operator = make_person(coop_a, "olivia@example.org", "staff", full_name="Olivia Op")
+    operator.user.is_superuser = True
+    operator.user.save()
+    client.force_login(operator.user)
+    assert client.get(f"/admin/tenancy/user/{carol.user.pk}/change/").status_code == 200
+    assert client.post(f"/admin/tenancy/user/{carol.user.pk}/delete/").status_code == 403

@@ -66,3 +66,16 @@ def test_the_owner_role_is_also_bound_by_forced_policies(alice):
     with connections["owner"].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM members_member")
         assert cursor.fetchone()[0] == 0
+
+
+def test_own_memberships_elsewhere_are_readable_but_not_writable(alice, coop_b):
+    from tests.conftest import make_person
+
+    make_person(coop_b, alice.email, "member", full_name="Alice Adler")
+    with tenant_scope(alice.cooperative, user_id=alice.user.pk), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM tenancy_membership WHERE user_id = %s", [alice.user.pk]
+        )
+        assert cursor.fetchone()[0] == 2  # both cooperatives: needed to choose one
+        cursor.execute("DELETE FROM tenancy_membership WHERE cooperative_id = %s", [coop_b.pk])
+        assert cursor.rowcount == 0  # but only the active cooperative's rows can change
