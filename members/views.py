@@ -5,6 +5,7 @@ from django.shortcuts import render
 from core.policies import ACCOUNTANT, AUTHENTICATED, MEMBER, STAFF, role_policy
 from members.access import member_get_for
 from members.models import Member
+from tenancy.models import Role
 
 
 @role_policy(AUTHENTICATED)
@@ -16,10 +17,11 @@ def dashboard(request):
         own_member = Member.objects.filter(user=request.user).first()
         if tenancy.has_any(STAFF, ACCOUNTANT):
             member_count = Member.objects.filter(status=Member.Status.ACTIVE).count()
+    role_labels = [Role(role).label for role in sorted(tenancy.roles)]
     return render(
         request,
         "members/dashboard.html",
-        {"own_member": own_member, "member_count": member_count},
+        {"own_member": own_member, "member_count": member_count, "role_labels": role_labels},
     )
 
 

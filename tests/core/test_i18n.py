@@ -74,6 +74,8 @@ def test_arabic_pages_are_right_to_left(client, alice):
     client.force_login(alice.user)
     html = client.get("/").content.decode()
     assert '<html lang="ar" dir="rtl">' in html
+    with translation.override("ar"):
+        assert f"<li>{translation.gettext('Member')}</li>" in html  # the role, translated
 
 
 @pytest.mark.django_db
