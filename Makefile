@@ -71,7 +71,7 @@ lint: venv
 
 .PHONY: messages
 messages: venv
-	$(PY) manage.py makemessages --all --no-obsolete --no-fuzzy-matching --ignore=.venv --ignore=.tools --ignore=staticfiles --ignore=tests --ignore=var
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=.tools --ignore=staticfiles --ignore=tests --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
 
 .PHONY: bench

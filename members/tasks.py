@@ -1,3 +1,5 @@
+"""Periodic membership work: fan out per cooperative, each run in its own scope, idempotent."""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -7,6 +9,13 @@ from tenancy.models import Cooperative
 from tenancy.tasks import TenantTask
 
 
+def _each_cooperative(task) -> int:
+    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
+    for cooperative_id in ids:
+        task.delay(cooperative_id)
+    return len(ids)
+
+
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
 def members_close_departures(self, cooperative_id: int) -> int:
     return services.members_close_departures()
@@ -14,8 +23,27 @@ def members_close_departures(self, cooperative_id: int) -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def members_close_departures_all() -> int:
-    """Hourly (beat): one task per active cooperative, each in its own scope."""
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        members_close_departures.delay(cooperative_id)
-    return len(ids)
+    """Hourly (beat): one task per active cooperative."""
+    return _each_cooperative(members_close_departures)
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def permits_warn_expiring(self, cooperative_id: int) -> int:
+    return services.permits_warn_expiring()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def permits_warn_expiring_all() -> int:
+    """Daily (beat): warn about permits expiring soon; once per permit and expiry date."""
+    return _each_cooperative(permits_warn_expiring)
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def applications_anonymise_rejected(self, cooperative_id: int) -> int:
+    return services.applications_anonymise_rejected()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def applications_anonymise_rejected_all() -> int:
+    """Daily (beat): anonymise rejected applications past the retention period."""
+    return _each_cooperative(applications_anonymise_rejected)

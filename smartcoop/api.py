@@ -11,5 +11,13 @@ urlpatterns = [
     path("me/", tenancy_api.MeApi.as_view(), name="me"),
     path("cooperative/", tenancy_api.CooperativeApi.as_view(), name="cooperative"),
     path("members/", members_api.MemberListApi.as_view(), name="member-list"),
+    path("members/me/", members_api.OwnMemberApi.as_view(), name="member-me"),
+    path("members/me/documents/", members_api.OwnDocumentsApi.as_view(), name="member-documents"),
+    path("applications/", members_api.ApplicationListApi.as_view(), name="application-list"),
+    path(
+        "applications/<int:pk>/decision/",
+        members_api.ApplicationDecisionApi.as_view(),
+        name="application-decision",
+    ),
     path("members/<int:pk>/", members_api.MemberDetailApi.as_view(), name="member-detail"),
 ]

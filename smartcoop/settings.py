@@ -202,6 +202,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.members_close_departures_all",
         "schedule": 3600.0,
     },
+    "permits-warn-expiring": {
+        "task": "members.tasks.permits_warn_expiring_all",
+        "schedule": 86400.0,
+    },
+    "applications-anonymise-rejected": {
+        "task": "members.tasks.applications_anonymise_rejected_all",
+        "schedule": 86400.0,
+    },
     "api-tokens-purge-expired": {
         "task": "tenancy.tasks.api_tokens_purge_expired",
         "schedule": 86400.0,
@@ -331,6 +339,13 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Absolute address of the portal, for links in e-mails sent by workers (no request there).
+SMARTCOOP_BASE_URL = env_str("SMARTCOOP_BASE_URL", "http://127.0.0.1:8000")
+# Member documents: outside MEDIA_ROOT, never served directly, only through the download view.
+SMARTCOOP_PRIVATE_ROOT = Path(env_str("SMARTCOOP_PRIVATE_ROOT", str(VAR_DIR / "private")))
+SMARTCOOP_UPLOAD_MAX_BYTES = env_int("SMARTCOOP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmartCoop <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

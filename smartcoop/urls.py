@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
@@ -7,10 +7,48 @@ from core.policies import PUBLIC, declare_policy
 from members import views as member_views
 from tenancy import views as tenancy_views
 
+
+class ExportFormat:
+    regex = "json|pdf|csv"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormat, "fmt")
+
 portal_patterns = (
     [
         path("", member_views.dashboard, name="dashboard"),
         path("members/<int:pk>/", member_views.member_detail, name="member_detail"),
+        path(
+            "members/<int:pk>/declaration.pdf",
+            member_views.declaration_pdf,
+            name="declaration_pdf",
+        ),
+        path("profile/", member_views.profile, name="profile"),
+        path("documents/", member_views.documents, name="documents"),
+        path(
+            "documents/<int:pk>/download/",
+            member_views.document_download,
+            name="document_download",
+        ),
+        path("documents/<int:pk>/delete/", member_views.document_delete, name="document_delete"),
+        path(
+            "my-data.<fmt:fmt>",
+            member_views.personal_data_export,
+            name="personal_data",
+        ),
+        path("notice/", member_views.notice, name="notice"),
+        path(
+            "member-register.<fmt:fmt>",
+            member_views.member_register_export,
+            name="member_register",
+        ),
+        path("join/<slug:slug>/", member_views.apply, name="apply"),
         path("cooperative/switch/", tenancy_views.cooperative_switch, name="cooperative_switch"),
         path("language/", tenancy_views.language_set, name="language_set"),
         path("api-tokens/", tenancy_views.api_tokens, name="api_tokens"),

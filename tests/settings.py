@@ -19,6 +19,9 @@ STORAGES = {
 }
 SMARTCOOP_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if REDIS_URL:
+    # Tests clear the cache between cases (FLUSHDB): keep it in its own database, away from
+    # the Celery broker's queues.
+    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + "/15"
     CACHES["default"]["KEY_PREFIX"] = f"smartcoop-test-{os.getpid()}"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -18,10 +18,27 @@ DETAIL_ROUTES = {
     "admin:members_member_change": lambda p: f"/admin/members/member/{p.member.pk}/change/",
     "admin:members_member_history": lambda p: f"/admin/members/member/{p.member.pk}/history/",
     "admin:members_member_delete": lambda p: f"/admin/members/member/{p.member.pk}/delete/",
-    "portal:api_token_revoke": None,  # tokens are personal: tests/tenancy/test_api_tokens.py
+    "portal:api_token_revoke": None,  # tokens are personal: tests/core/test_api.py
+    # Covered where the objects are made: tests/members/test_application.py (declaration),
+    # tests/members/test_employment_and_documents.py (documents: other member, other
+    # cooperative, accountant), tests/members/test_members_api.py (decisions).
+    "portal:declaration_pdf": None,
+    "portal:document_download": None,
+    "portal:document_delete": None,
+    "api:application-decision": None,
+    # Not object routes: a format or a public cooperative slug.
+    "portal:personal_data": None,
+    "portal:member_register": None,
+    "portal:apply": None,
 }
 # Admin models with object ids, checked with the member's membership row instead.
-ADMIN_TENANT_MODELS = ["tenancy/membership", "tenancy/cooperativesettings", "members/member"]
+ADMIN_TENANT_MODELS = [
+    "tenancy/membership",
+    "tenancy/cooperativesettings",
+    "members/member",
+    "members/eligibilityrules",
+    "members/employmentdata",
+]
 
 
 def _walk(patterns, prefix=""):
@@ -80,7 +97,7 @@ def test_staff_of_a_sees_404_for_b_like_missing(route, login, sabine, alice, car
 
 @pytest.mark.parametrize("model", ADMIN_TENANT_MODELS)
 def test_admin_change_pages_of_b_are_404_for_staff_of_a(model, login, sabine, carol, dirk):
-    from members.models import Member
+    from members.models import EligibilityRules, EmploymentData, Member
     from tenancy.models import CooperativeSettings, Membership
     from tenancy.scope import tenant_scope
 
@@ -89,6 +106,8 @@ def test_admin_change_pages_of_b_are_404_for_staff_of_a(model, login, sabine, ca
             "tenancy/membership": Membership.objects.filter(user=carol.user).first().pk,
             "tenancy/cooperativesettings": CooperativeSettings.objects.get().pk,
             "members/member": Member.objects.get(user=carol.user).pk,
+            "members/eligibilityrules": EligibilityRules.objects.get().pk,
+            "members/employmentdata": EmploymentData.objects.get(member__user=carol.user).pk,
         }
     client = login(sabine)
     assert client.get(f"/admin/{model}/{ids[model]}/change/").status_code == 404

@@ -6,13 +6,14 @@ Prints one line per demo account: `login: EMAIL PASSWORD ROLE COOPERATIVE_SLUG`.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from members import services as member_services
 from members.models import Member
-from members.services import member_create
 from tenancy import services
 from tenancy.models import Cooperative, Role, User
 from tenancy.scope import tenant_scope
@@ -50,13 +51,28 @@ COOPERATIVES = [
     },
 ]
 
-# (email local part, full name, role, language)
+# (email local part, full name, role, language, member stage)
 PEOPLE = [
-    ("staff", "Sabine Stahl", Role.STAFF, "de"),
-    ("accountant", "Anton Berger", Role.ACCOUNTANT, "de"),
-    ("member", "Mira Kowalska", Role.MEMBER, "pl"),
-    ("member2", "Olena Shevchenko", Role.MEMBER, "uk"),
+    ("staff", "Sabine Stahl", Role.STAFF, "de", None),
+    ("accountant", "Anton Berger", Role.ACCOUNTANT, "de", None),
+    ("member", "Mira Kowalska", Role.MEMBER, "pl", "active"),
+    ("member2", "Olena Shevchenko", Role.MEMBER, "uk", "active"),
+    ("applicant", "Ahmad Karimi", Role.MEMBER, "ar", "applicant"),
+    ("approved", "Elif Yılmaz", Role.MEMBER, "tr", "approved"),
+    ("suspended", "Jonas Weber", Role.MEMBER, "de", "suspended"),
+    ("former", "Grace Okafor", Role.MEMBER, "en", "left"),
 ]
+
+DETAILS = {
+    "date_of_birth": date(1990, 5, 17),
+    "street": "Lindenstraße 3",
+    "postal_code": "10969",
+    "city": "Berlin",
+    "profession": "Graphic designer",
+    "activity_description": "Logos, layouts and illustrations for small businesses.",
+    "expected_monthly_volume": Decimal("1800.00"),
+    "languages": "de, en",
+}
 
 
 class Command(BaseCommand):
@@ -74,12 +90,12 @@ class Command(BaseCommand):
                 cooperative = Cooperative.objects.filter(slug=data["slug"]).first()
                 if cooperative is None:
                     cooperative = services.cooperative_create(**data)
-                for local, full_name, role, language in PEOPLE:
+                for local, full_name, role, language, stage in PEOPLE:
                     email = f"{local}@{cooperative.slug}.example"
                     user = self._user(email, full_name, language)
                     services.membership_grant(cooperative=cooperative, user=user, role=role)
-                    if role == Role.MEMBER:
-                        self._member(cooperative, user, full_name)
+                    if stage:
+                        self._member(cooperative, user, full_name, stage, staff=operator)
                     lines.append(f"login: {email} {DEMO_PASSWORD} {role.value} {cooperative.slug}")
         for line in lines:
             self.stdout.write(line)
@@ -95,16 +111,43 @@ class Command(BaseCommand):
         )
         return user
 
-    def _member(self, cooperative: Cooperative, user: User, full_name: str) -> None:
+    def _member(self, cooperative, user, full_name: str, stage: str, *, staff) -> None:
+        """Create the member and walk them through the real lifecycle to `stage`."""
         with tenant_scope(cooperative):
             if Member.objects.filter(user=user).exists():
                 return
-        first, last = full_name.split(" ", 1)
-        member_create(
-            cooperative=cooperative,
-            user=user,
-            first_name=first,
-            last_name=last,
-            status=Member.Status.ACTIVE,
-            joined_on=date(2026, 1, 1),
-        )
+            first, last = full_name.split(" ", 1)
+            nationality = {"applicant": "SY"}.get(stage, "DE")
+            member = member_services.member_create(
+                cooperative=cooperative,
+                user=user,
+                first_name=first,
+                last_name=last,
+                nationality=nationality,
+                permit_type="Aufenthaltserlaubnis § 18" if nationality != "DE" else "",
+                permit_expires_on=date(2027, 3, 31) if nationality != "DE" else None,
+                **DETAILS,
+            )
+            if stage == "applicant":
+                return
+            member_services.application_approve(member=member, actor=staff)
+            if stage == "approved":
+                return
+            paid_on = date(2024, 1, 15) if stage == "left" else date(2026, 1, 5)
+            member_services.share_payment_record(
+                member=member,
+                amount=member.share_amount_due,
+                paid_on=paid_on,
+                actor=staff,
+                reference=member.share_reference,
+            )
+            member.refresh_from_db()
+            if stage == "suspended":
+                member_services.member_suspend(
+                    member=member, actor=staff, reason="Demo: missing proof of insurance."
+                )
+            elif stage == "left":
+                member_services.member_give_notice(
+                    member=member, actor=staff, given_on=date(2024, 6, 1)
+                )
+                member_services.members_close_departures()

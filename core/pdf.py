@@ -1,0 +1,54 @@
+"""HTML → PDF with WeasyPrint, unable to fetch anything (R22).
+
+Documents are rendered from our own templates, but they contain user-entered text; the URL
+fetcher therefore refuses every URL except the project's own static files, so no file:// read,
+no request to another host, however the text is crafted.
+"""
+
+from __future__ import annotations
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+STATIC_PREFIX = "smartcoop-static:"
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def _mime(path: str) -> str:
+    return {"css": "text/css", "png": "image/png", "svg": "image/svg+xml"}.get(
+        path.rsplit(".", 1)[-1], "application/octet-stream"
+    )
+
+
+def _safe_fetcher():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves the project's static files; every other URL is refused (and logged)."""
+
+        fetched: list[str]
+
+        def fetch(self, url, headers=None):
+            self.fetched.append(url)
+            if url.startswith(STATIC_PREFIX):
+                path = finders.find(url[len(STATIC_PREFIX) :].lstrip("/"))
+                if path:
+                    with open(path, "rb") as handle:
+                        return URLFetcherResponse(
+                            url, body=handle.read(), headers={"Content-Type": _mime(path)}
+                        )
+            raise FetchRefused(f"PDF rendering may not fetch {url[:80]!r}")
+
+    fetcher = StaticOnlyFetcher()
+    fetcher.fetched = []
+    return fetcher
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(template, {**context, "STATIC": STATIC_PREFIX})
+    return HTML(string=html, url_fetcher=_safe_fetcher(), base_url=STATIC_PREFIX).write_pdf()
