@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import EmploymentData, MemberDocument
@@ -74,6 +75,14 @@ class ApplicationForm(forms.Form):
 
     def clean_nationality(self):
         return _country(self.cleaned_data["nationality"])
+
+    def clean_permit_expires_on(self):
+        expires = self.cleaned_data.get("permit_expires_on")
+        if expires and expires < timezone.localdate():
+            raise forms.ValidationError(
+                _("This permit has expired. Please enter the date of your current permit.")
+            )
+        return expires
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()

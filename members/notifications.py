@@ -187,6 +187,20 @@ def notice_confirmed(member) -> None:
     _member_message(member, build)
 
 
+def member_left(member) -> None:
+    def build():
+        return _("Your membership has ended"), [
+            _("Your membership of %(coop)s ended on %(date)s. Thank you!")
+            % {"coop": member.cooperative.legal_name, "date": member.left_on.isoformat()},
+            _("Your shares will be repaid from %(date)s.")
+            % {"date": member.share_repayment_due_on.isoformat()}
+            if member.share_repayment_due_on
+            else "",
+        ]
+
+    _member_message(member, build)
+
+
 def permit_expiring(member) -> None:
     def build():
         return _("Your permit expires soon"), [

@@ -393,6 +393,7 @@ def members_close_departures(*, on: date | None = None) -> int:
         member_transition(
             member=member, to=Status.LEFT, actor=None, reason=_("End of the notice period.")
         )
+        notifications.member_left(member)
         closed += 1
     return closed
 

@@ -4,8 +4,10 @@ and the member logs in to the portal — in German and in English."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from members.models import Member, MemberStatusChange
 from tenancy.models import User
@@ -181,14 +183,37 @@ def test_a_tampered_declaration_hash_is_refused(client, coop_a):
     assert not User.objects.filter(email="nadia@example.org").exists()
 
 
-def test_an_expired_permit_is_flagged_for_staff(client, coop_a):
-    _review, response = _apply(client, "en", permit_expires_on="2026-01-31")
+def test_an_expired_permit_is_refused(client, coop_a):
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        "/join/alpha/", {**FORM, "permit_expires_on": "2026-01-31", "action": "review"}
+    )
+    assert response.status_code == 200
+    assert "expired" in str(response.context["form"].errors["permit_expires_on"])
+    assert not User.objects.filter(email="nadia@example.org").exists()
+
+
+def test_a_permit_expiring_soon_is_flagged_for_staff(client, coop_a):
+    soon = (timezone.localdate() + timedelta(days=30)).isoformat()
+    _review, response = _apply(client, "en", permit_expires_on=soon)
     assert response.status_code == 302
     with tenant_scope(coop_a):
         member = Member.objects.get(user__email="nadia@example.org")
         assert not member.eligibility_passed
         permit = next(f for f in member.eligibility if f["rule"] == "permit")
-        assert not permit["passed"] and "2026-01-31" in permit["reason"]
+        assert not permit["passed"] and soon in permit["reason"]
+
+
+def test_a_logged_in_person_applies_without_a_new_account(client, coop_a, carol):
+    client.force_login(carol.user)
+    _review, response = _apply(client, "en")
+    assert response.status_code == 302
+    assert not User.objects.filter(email="nadia@example.org").exists()
+    with tenant_scope(coop_a):
+        member = Member.objects.get(user=carol.user)
+        assert member.status == "applicant" and member.last_name == "Haddad"
+    client.post("/cooperative/switch/", {"cooperative": "alpha"})
+    assert client.get("/api/v1/members/me/").json()["status"] == "applicant"
 
 
 def test_the_declaration_pdf_is_downloadable_by_the_applicant(client, coop_a):
