@@ -8,13 +8,29 @@ from django.http import Http404
 from core.policies import ACCOUNTANT, STAFF
 from members.models import EmploymentDataChange, Member, MemberDocument
 
+REGISTER_STATUSES = ("active", "suspended", "left")
+
 
 def member_visible_queryset(*, tenancy, user):
-    """Staff and accountants see the cooperative's members; a member sees themselves."""
+    """Staff see every member and applicant; accountants the member register (not applicants);
+    anyone else only themselves — whatever other roles they hold."""
     queryset = Member.objects.select_related("user")
-    if tenancy.has_any(STAFF, ACCOUNTANT):
+    if tenancy.has_any(STAFF):
         return queryset
+    if tenancy.has_any(ACCOUNTANT):
+        return queryset.filter(status__in=REGISTER_STATUSES) | queryset.filter(user=user)
     return queryset.filter(user=user)
+
+
+def member_get_own_or_staff(*, tenancy, user, pk: int) -> Member:
+    """Personal documents of a member (the signed declaration): the member and staff only."""
+    queryset = Member.objects.select_related("user", "cooperative")
+    if not tenancy.has_any(STAFF):
+        queryset = queryset.filter(user=user)
+    member = queryset.filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
 
 
 def member_get_for(*, tenancy, user, pk: int) -> Member:
@@ -41,10 +57,11 @@ def application_get_for_staff(*, tenancy, pk: int) -> Member:
     return member
 
 
-def document_get_for(*, tenancy, user, pk: int) -> MemberDocument:
-    """The owner and staff may open a document; accountants may not (personal data)."""
+def document_get_for(*, tenancy, user, pk: int, own_only: bool = False) -> MemberDocument:
+    """The owner and staff may open a document; accountants may not (personal data). Changes
+    (own_only) are for the owner alone, even when the owner is also staff."""
     queryset = MemberDocument.objects.select_related("member")
-    if not tenancy.has_any(STAFF):
+    if own_only or not tenancy.has_any(STAFF):
         queryset = queryset.filter(member__user=user)
     document = queryset.filter(pk=pk).first()
     if document is None:

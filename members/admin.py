@@ -243,9 +243,12 @@ class MemberAdmin(StaffModelAdmin):
         return format_html('<a href="{}">PDF</a>', reverse("portal:declaration_pdf", args=[obj.pk]))
 
     def save_model(self, request, obj, form, change):
-        services.member_update(
-            member=obj, values={f: form.cleaned_data[f] for f in form.changed_data}
-        )
+        try:
+            services.member_update(
+                member=obj, values={f: form.cleaned_data[f] for f in form.changed_data}
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not SharePayment:

@@ -180,7 +180,7 @@ def notice_confirmed(member) -> None:
         return _("Your notice has been received"), [
             _("You leave the cooperative on %(date)s, at the end of the financial year.")
             % {"date": member.left_on.isoformat()},
-            _("Your shares will be repaid from %(date)s.")
+            _("Your shares will be repaid by %(date)s at the latest.")
             % {"date": member.share_repayment_due_on.isoformat()},
         ]
 
@@ -192,7 +192,7 @@ def member_left(member) -> None:
         return _("Your membership has ended"), [
             _("Your membership of %(coop)s ended on %(date)s. Thank you!")
             % {"coop": member.cooperative.legal_name, "date": member.left_on.isoformat()},
-            _("Your shares will be repaid from %(date)s.")
+            _("Your shares will be repaid by %(date)s at the latest.")
             % {"date": member.share_repayment_due_on.isoformat()}
             if member.share_repayment_due_on
             else "",

@@ -203,38 +203,44 @@ def application_submit(
 # --- Lifecycle -------------------------------------------------------------------------------
 
 
-def member_transition(*, member: Member, to: str, actor: User | None, reason: str = "") -> Member:
-    """Move a member to another status if the lifecycle allows it, with an audit record."""
+def member_transition(
+    *, member: Member, to: str, actor: User | None, reason: str = "", **changes
+) -> Member:
+    """Move a member to another status if the lifecycle allows it, with an audit record.
+
+    The row is re-read under lock and only `status` and the given `changes` are written, so a
+    concurrent change (another decision, a notice) is neither lost nor overwritten.
+    """
     to = Status(to)
-    allowed = Member.TRANSITIONS[Status(member.status)]
-    if to not in allowed:
-        raise ApplicationError(
-            _("A member cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": Status(member.status).label, "to": to.label},
-            code="transition_not_allowed",
-        )
     with transaction.atomic():
-        # Re-read under lock: two staff members deciding at once must not both win.
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.status != member.status:
             raise ApplicationError(
                 _("Someone else has just changed this member. Please reload."), code="stale"
             )
+        if to not in Member.TRANSITIONS[Status(locked.status)]:
+            raise ApplicationError(
+                _("A member cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": Status(locked.status).label, "to": to.label},
+                code="transition_not_allowed",
+            )
         MemberStatusChange.objects.create(
-            member=member, from_status=member.status, to_status=to, reason=reason, actor=actor
+            member=locked, from_status=locked.status, to_status=to, reason=reason, actor=actor
         )
-        member.status = to
-        member.save(
-            update_fields=[
-                "status",
-                "decided_at",
-                "member_number",
-                "joined_on",
-                "left_on",
-                "notice_given_on",
-                "share_repayment_due_on",
-            ]
-        )
+        locked.status = to
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=["status", *changes])
+    for field in Member._meta.concrete_fields:
+        setattr(member, field.attname, getattr(locked, field.attname))
+    return member
+
+
+def _lock(member: Member) -> Member:
+    """Lock the member row for a read-decide-write step (payments, approval, notice)."""
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    for field in Member._meta.concrete_fields:
+        setattr(member, field.attname, getattr(locked, field.attname))
     return member
 
 
@@ -246,18 +252,27 @@ def _require_reason(reason: str) -> str:
 
 
 def application_approve(*, member: Member, actor: User, reason: str = "") -> Member:
-    member.decided_at = timezone.now()
-    member_transition(member=member, to=Status.APPROVED, actor=actor, reason=reason)
-    notifications.application_approved(member)
-    if _shares_paid(member) >= member.share_amount_due:
-        _activate(member, actor=actor, on=timezone.localdate())
+    with transaction.atomic():
+        _lock(member)  # a share payment recorded at the same moment waits for us
+        member_transition(
+            member=member,
+            to=Status.APPROVED,
+            actor=actor,
+            reason=reason,
+            decided_at=timezone.now(),
+        )
+        notifications.application_approved(member)
+        if _shares_paid(member) >= member.share_amount_due:
+            # Paid before approval: admitted today, the day the last condition was met.
+            _activate(member, actor=actor, on=timezone.localdate())
     return member
 
 
 def application_reject(*, member: Member, actor: User, reason: str) -> Member:
     reason = _require_reason(reason)
-    member.decided_at = timezone.now()
-    member_transition(member=member, to=Status.REJECTED, actor=actor, reason=reason)
+    member_transition(
+        member=member, to=Status.REJECTED, actor=actor, reason=reason, decided_at=timezone.now()
+    )
     notifications.application_rejected(member, reason)
     return member
 
@@ -290,10 +305,13 @@ def _activate(member: Member, *, actor: User | None, on: date) -> Member:
     # One member number at a time per cooperative: lock the cooperative row.
     Cooperative.objects.select_for_update().filter(pk=member.cooperative_id).first()
     last = Member.objects.aggregate(last=Max("member_number"))["last"] or 0
-    member.member_number = last + 1
-    member.joined_on = on
     member_transition(
-        member=member, to=Status.ACTIVE, actor=actor, reason=_("Shares paid in full.")
+        member=member,
+        to=Status.ACTIVE,
+        actor=actor,
+        reason=_("Shares paid in full."),
+        member_number=last + 1,
+        joined_on=on,
     )
     notifications.member_activated(member)
     return member
@@ -312,11 +330,16 @@ def share_payment_record(
     if paid_on > timezone.localdate():
         raise ApplicationError(_("The payment date lies in the future."), code="future_date")
     with transaction.atomic():
+        # Lock first: two partial payments (or a payment and the approval) at the same moment
+        # must see each other's amounts, or a fully paid member would stay "approved".
+        _lock(member)
         payment = SharePayment.objects.create(
             member=member, amount=amount, paid_on=paid_on, reference=reference, recorded_by=actor
         )
         if member.status == Status.APPROVED and _shares_paid(member) >= member.share_amount_due:
-            _activate(member, actor=actor, on=paid_on)
+            # Membership begins with admission (§ 15 GenG): never before the approval.
+            admitted = max(paid_on, timezone.localtime(member.decided_at).date())
+            _activate(member, actor=actor, on=admitted)
     return payment
 
 
@@ -335,8 +358,8 @@ def member_reinstate(*, member: Member, actor: User, reason: str = "") -> Member
 
 def leaving_dates(*, given_on: date, financial_year_start_month: int) -> tuple[date, date]:
     """§ 65 GenG: notice given at least three months before the end of a financial year takes
-    effect at that year end, otherwise at the next one. § 73 GenG: the share is repaid after
-    leaving (within six months); we record the first day it is due."""
+    effect at that year end, otherwise at the next one. § 73 (2) GenG: the settlement balance is
+    paid within six months after leaving; we record that latest date."""
     end_month = 12 if financial_year_start_month == 1 else financial_year_start_month - 1
     year_end = _month_end(given_on.year, end_month)
     if year_end < given_on:
@@ -345,7 +368,8 @@ def leaving_dates(*, given_on: date, financial_year_start_month: int) -> tuple[d
     deadline = _month_end(deadline.year, deadline.month)  # 30 June ⇒ notice by 31 March
     if given_on > deadline:
         year_end = _month_end(year_end.year + 1, end_month)
-    return year_end, year_end + timedelta(days=1)
+    repayment = year_end + relativedelta(months=6)
+    return year_end, _month_end(repayment.year, repayment.month)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -363,6 +387,14 @@ def member_give_notice(
     if member.notice_given_on:
         raise ApplicationError(_("Notice has already been given."), code="notice_given")
     given_on = given_on or timezone.localdate()
+    with transaction.atomic():
+        _lock(member)
+        if member.notice_given_on:
+            raise ApplicationError(_("Notice has already been given."), code="notice_given")
+        return _record_notice(member=member, actor=actor, reason=reason, given_on=given_on)
+
+
+def _record_notice(*, member: Member, actor: User, reason: str, given_on: date) -> Member:
     settings_row = CooperativeSettings.objects.filter(cooperative=member.cooperative).first()
     start_month = settings_row.financial_year_start_month if settings_row else 1
     left_on, repayment = leaving_dates(given_on=given_on, financial_year_start_month=start_month)
@@ -517,6 +549,10 @@ def _document_path(storage_name: str) -> Path:
 
 def document_upload(*, member: Member, kind: str, upload, actor: User) -> MemberDocument:
     """Store a proof privately after checking its size and real type (by content, not name)."""
+    if member.status in (Status.REJECTED, Status.LEFT):
+        raise ApplicationError(
+            _("Documents can no longer be added to this record."), code="record_closed"
+        )
     if kind not in MemberDocument.Kind.values:
         raise ApplicationError(_("Choose the kind of document."), code="invalid_kind")
     content, content_type = sniff_upload(upload, max_bytes=settings.SMARTCOOP_UPLOAD_MAX_BYTES)
@@ -614,6 +650,8 @@ def applications_anonymise_rejected(*, now=None) -> int:
                 document_delete(document=document)
             EmploymentData.objects.filter(member=member).delete()
             EmploymentDataChange.objects.filter(member=member).delete()
+            MemberStatusChange.objects.filter(member=member).update(reason="")
+            Membership.objects.filter(user_id=member.user_id, role=Role.MEMBER).delete()
             Member.objects.filter(pk=member.pk).update(
                 first_name=ANONYMISED,
                 last_name=ANONYMISED,
@@ -633,6 +671,10 @@ def applications_anonymise_rejected(*, now=None) -> int:
                 eligibility=[],
                 anonymised_at=now,
             )
+            # The audit trail holds earlier copies of the same personal data: erase them too
+            # (Art. 17 GDPR); the status changes above keep the decision and its dates.
+            Member.pgh_event_model.objects.filter(pgh_obj_id=member.pk).delete()
+            EmploymentData.pgh_event_model.objects.filter(member_id=member.pk).delete()
     return len(members)
 
 

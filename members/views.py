@@ -185,7 +185,7 @@ def _submit_application(request, cooperative, form):
 
 @role_policy(MEMBER, STAFF)
 def declaration_pdf(request, pk: int):
-    member = access.member_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
+    member = access.member_get_own_or_staff(tenancy=request.tenancy, user=request.user, pk=pk)
     if not member.declaration_text:
         raise Http404
     pdf = render_pdf(
@@ -210,9 +210,11 @@ def member_detail(request, pk: int):
 def profile(request):
     """Own personal data, employment data (changes after activation wait for staff)."""
     member = access.own_member(user=request.user)
-    employment = EmploymentData.objects.get(member=member)
+    employment = EmploymentData.objects.filter(member=member).first()
+    if employment is None:  # anonymised application: nothing left to show
+        raise Http404
     if request.method == "POST":
-        form = EmploymentDataForm(request.POST, instance=EmploymentData.objects.get(member=member))
+        form = EmploymentDataForm(request.POST, instance=employment)
         if form.is_valid():
             values = {name: form.cleaned_data[name] for name in EmploymentData.EDITABLE}
             try:
@@ -283,7 +285,9 @@ def document_download(request, pk: int):
 @require_POST
 @role_policy(MEMBER)
 def document_delete(request, pk: int):
-    document = access.document_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
+    document = access.document_get_for(
+        tenancy=request.tenancy, user=request.user, pk=pk, own_only=True
+    )
     services.document_delete(document=document)
     messages.success(request, _("The document has been deleted."))
     return redirect("portal:documents")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from members import services
@@ -37,12 +38,12 @@ def _member_in(cooperative, status: str) -> Member:
             S.LEFT: [S.APPROVED, S.ACTIVE, S.LEFT],
         }[S(status)]
         for step in path:
+            extra = {}
             if step == S.ACTIVE and member.member_number is None:
-                member.member_number = 900 + member.pk
-                member.joined_on = date(2026, 1, 1)
+                extra = {"member_number": 900 + member.pk, "joined_on": date(2026, 1, 1)}
             if step == S.LEFT:
-                member.left_on = date(2026, 12, 31)
-            services.member_transition(member=member, to=step, actor=None, reason="setup")
+                extra = {"left_on": date(2026, 12, 31)}
+            services.member_transition(member=member, to=step, actor=None, reason="setup", **extra)
         return Member.objects.get(pk=member.pk)
 
 
@@ -63,14 +64,15 @@ def test_the_lifecycle_is_the_documented_one():
 def test_service_allows_exactly_the_lifecycle(coop_a, sabine, from_status, to_status):
     member = _member_in(coop_a, from_status)
     with tenant_scope(coop_a):
+        extra = {}
         if to_status == S.ACTIVE and member.member_number is None:
-            member.member_number, member.joined_on = 777, date(2026, 1, 1)
+            extra = {"member_number": 777, "joined_on": date(2026, 1, 1)}
         if to_status == S.LEFT:
-            member.left_on = member.left_on or date(2026, 12, 31)
+            extra = {"left_on": member.left_on or date(2026, 12, 31)}
         before = MemberStatusChange.objects.filter(member=member).count()
         if (from_status, to_status) in ALLOWED:
             services.member_transition(
-                member=member, to=to_status, actor=sabine.user, reason="test"
+                member=member, to=to_status, actor=sabine.user, reason="test", **extra
             )
             change = MemberStatusChange.objects.filter(member=member).first()
             assert (change.from_status, change.to_status, change.actor) == (
@@ -130,7 +132,8 @@ def test_approval_then_payment_activates_with_the_next_number(coop_a, sabine, al
         member.refresh_from_db()
         assert member.status == S.ACTIVE
         assert member.member_number == alice.member.member_number + 1
-        assert member.joined_on == date(2026, 11, 3)
+        # Admitted when the last condition was met: the payment, as it came after approval.
+        assert member.joined_on == max(date(2026, 11, 3), member.decided_at.date())
 
 
 def test_payment_before_approval_activates_on_approval(coop_a, sabine):
@@ -193,3 +196,25 @@ def test_every_transition_mails_the_member_in_their_language(coop_a, sabine, set
     assert "genehmigt" in mail.subject.lower() or "angenommen" in mail.subject.lower()
     assert member.share_reference.replace(" ", "")[:4] in mail.body.replace(" ", "")
     assert mail.alternatives and mail.alternatives[0][1] == "text/html"
+
+
+def test_membership_never_starts_before_the_approval(coop_a, sabine):
+    member = _member_in(coop_a, S.APPLICANT)
+    with tenant_scope(coop_a):
+        services.application_approve(member=member, actor=sabine.user)
+        services.share_payment_record(
+            member=member, amount=Decimal("50.00"), paid_on=date(2020, 1, 1), actor=sabine.user
+        )
+        member.refresh_from_db()
+        assert member.status == S.ACTIVE
+        assert member.joined_on == timezone.localtime(member.decided_at).date()
+
+
+def test_a_stale_copy_cannot_overwrite_a_notice(coop_a, sabine):
+    member = _member_in(coop_a, S.ACTIVE)
+    with tenant_scope(coop_a):
+        stale = Member.objects.get(pk=member.pk)
+        services.member_give_notice(member=member, actor=sabine.user, given_on=date(2026, 2, 1))
+        services.member_suspend(member=stale, actor=sabine.user, reason="unpaid fee")
+        fresh = Member.objects.get(pk=member.pk)
+        assert fresh.status == S.SUSPENDED and fresh.left_on == date(2026, 12, 31)

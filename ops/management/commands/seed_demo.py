@@ -5,12 +5,13 @@ Prints one line per demo account: `login: EMAIL PASSWORD ROLE COOPERATIVE_SLUG`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from members import services as member_services
 from members.models import Member
@@ -134,6 +135,12 @@ class Command(BaseCommand):
             if stage == "approved":
                 return
             paid_on = date(2024, 1, 15) if stage == "left" else date(2026, 1, 5)
+            # Demo history: the approval happened a few days before the payment.
+            approved_at = timezone.make_aware(
+                datetime.combine(paid_on - timedelta(days=5), time(10))
+            )
+            Member.objects.filter(pk=member.pk).update(decided_at=approved_at)
+            member.refresh_from_db()
             member_services.share_payment_record(
                 member=member,
                 amount=member.share_amount_due,
