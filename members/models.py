@@ -159,6 +159,12 @@ class Member(TenantModel):
     shares = models.PositiveSmallIntegerField(
         _("shares subscribed"), default=1, validators=[MinValueValidator(1)]
     )
+    fee_category = models.SlugField(
+        _("fee category"),
+        max_length=40,
+        blank=True,
+        help_text=_("Selects the fee rule; empty means the cooperative's default rule."),
+    )
     share_price = models.DecimalField(_("price per share (€)"), default=Decimal("50.00"), **MONEY)
     share_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
     applied_at = models.DateTimeField(_("applied at"), default=timezone.now)

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from celery import current_app
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -335,6 +336,13 @@ def share_payment_record(
         _lock(member)
         payment = SharePayment.objects.create(
             member=member, amount=amount, paid_on=paid_on, reference=reference, recorded_by=actor
+        )
+        # The ledger (a later layer) books the payment; by task name, after commit.
+        transaction.on_commit(
+            lambda: current_app.send_task(
+                "ledger.tasks.share_payments_post", args=[member.cooperative_id]
+            ),
+            robust=True,
         )
         if member.status == Status.APPROVED and _shares_paid(member) >= member.share_amount_due:
             # Membership begins with admission (§ 15 GenG): never before the approval.

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ledger import api as ledger_api
 from members import api as members_api
 from tenancy import api as tenancy_api
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("members/", members_api.MemberListApi.as_view(), name="member-list"),
     path("members/me/", members_api.OwnMemberApi.as_view(), name="member-me"),
     path("members/me/documents/", members_api.OwnDocumentsApi.as_view(), name="member-documents"),
+    path("members/me/budget/", ledger_api.OwnBudgetApi.as_view(), name="member-budget-own"),
+    path("members/<int:pk>/budget/", ledger_api.MemberBudgetApi.as_view(), name="member-budget"),
     path("applications/", members_api.ApplicationListApi.as_view(), name="application-list"),
     path(
         "applications/<int:pk>/decision/",

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "core",
     "tenancy",
     "members",
+    "ledger",
     "invoicing",
     "payroll",
     "ops",
@@ -208,6 +209,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "applications-anonymise-rejected": {
         "task": "members.tasks.applications_anonymise_rejected_all",
+        "schedule": 86400.0,
+    },
+    "ledger-share-payments": {
+        "task": "ledger.tasks.share_payments_post_all",
+        "schedule": 300.0,
+    },
+    "ledger-monthly-fee-floor": {
+        "task": "ledger.tasks.fees_monthly_floor_all",
         "schedule": 86400.0,
     },
     "api-tokens-purge-expired": {

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core import views as core_views
 from core.admin_site import site as admin_site
 from core.policies import PUBLIC, declare_policy
+from ledger import views as ledger_views
 from members import views as member_views
 from tenancy import views as tenancy_views
 
@@ -49,6 +50,8 @@ portal_patterns = (
             name="member_register",
         ),
         path("join/<slug:slug>/", member_views.apply, name="apply"),
+        path("budget/", ledger_views.budget, name="budget"),
+        path("members/<int:pk>/budget/", ledger_views.budget, name="member_budget"),
         path("cooperative/switch/", tenancy_views.cooperative_switch, name="cooperative_switch"),
         path("language/", tenancy_views.language_set, name="language_set"),
         path("api-tokens/", tenancy_views.api_tokens, name="api_tokens"),

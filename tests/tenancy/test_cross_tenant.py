@@ -18,6 +18,8 @@ DETAIL_ROUTES = {
     "admin:members_member_change": lambda p: f"/admin/members/member/{p.member.pk}/change/",
     "admin:members_member_history": lambda p: f"/admin/members/member/{p.member.pk}/history/",
     "admin:members_member_delete": lambda p: f"/admin/members/member/{p.member.pk}/delete/",
+    "portal:member_budget": lambda p: f"/members/{p.member.pk}/budget/",
+    "api:member-budget": lambda p: f"/api/v1/members/{p.member.pk}/budget/",
     "portal:api_token_revoke": None,  # tokens are personal: tests/core/test_api.py
     # Covered where the objects are made: tests/members/test_application.py (declaration),
     # tests/members/test_employment_and_documents.py (documents: other member, other

@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from ledger import services as ledger_services
+from ledger.models import FeeRule
 from members import services as member_services
 from members.models import Member
 from tenancy import services
@@ -91,6 +93,7 @@ class Command(BaseCommand):
                 cooperative = Cooperative.objects.filter(slug=data["slug"]).first()
                 if cooperative is None:
                     cooperative = services.cooperative_create(**data)
+                self._ledger(cooperative)
                 for local, full_name, role, language, stage in PEOPLE:
                     email = f"{local}@{cooperative.slug}.example"
                     user = self._user(email, full_name, language)
@@ -98,8 +101,35 @@ class Command(BaseCommand):
                     if stage:
                         self._member(cooperative, user, full_name, stage, staff=operator)
                     lines.append(f"login: {email} {DEMO_PASSWORD} {role.value} {cooperative.slug}")
+            for cooperative in Cooperative.objects.filter(
+                slug__in=[c["slug"] for c in COOPERATIVES]
+            ):
+                with tenant_scope(cooperative):
+                    ledger_services.share_payments_post_pending(cooperative=cooperative)
         for line in lines:
             self.stdout.write(line)
+
+    def _ledger(self, cooperative) -> None:
+        """Accounts and fee rules like the anchors: 9 % (Smart DE) in smart-demo; 12 % with a
+        40 € monthly minimum and an 8,400 € yearly cap, plus a 6.5 % category, in coop-nord."""
+        with tenant_scope(cooperative):
+            ledger_services.accounts_ensure(cooperative=cooperative)
+            if FeeRule.objects.exists():
+                return
+            if cooperative.slug == "smart-demo":
+                FeeRule.objects.create(cooperative=cooperative, percentage=Decimal("9.00"))
+            else:
+                FeeRule.objects.create(
+                    cooperative=cooperative,
+                    percentage=Decimal("12.00"),
+                    floor_amount=Decimal("40.00"),
+                    floor_period=FeeRule.FloorPeriod.MONTH,
+                    cap_per_year=Decimal("8400.00"),
+                    guarantee_percentage=Decimal("1.00"),
+                )
+                FeeRule.objects.create(
+                    cooperative=cooperative, category="artists", percentage=Decimal("6.50")
+                )
 
     def _user(self, email: str, full_name: str, language: str) -> User:
         user = User.objects.filter(email=email).first()

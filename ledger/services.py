@@ -1,0 +1,532 @@
+"""Posting services: the only way money moves in the ledger.
+
+Later features call these and nothing else:
+
+- `ledger_post(...)` — a balanced transaction of two or more lines; idempotent by key.
+- `ledger_reverse(...)` — the correction of a posted transaction.
+- `revenue_post_issue(...)` / `revenue_post_payment(...)` — an invoice's money flow to the
+  member's budget (receivable, VAT, fee, guarantee contribution, budget).
+- `share_payment_post(...)`, `fees_post_monthly_floor(...)`, `period_lock(...)`.
+
+Every posting is checked (balanced, at least two lines, no zero line, not in a locked month,
+same cooperative), numbered and hash-chained under a lock on the cooperative's chain head, and
+updates the account balances in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApplicationError
+from ledger import fees
+from ledger.models import (
+    ACCOUNT_DEFAULTS,
+    MEMBER_KINDS,
+    Account,
+    AccountKind,
+    ChainHead,
+    Entry,
+    FeeRule,
+    LedgerSettings,
+    PeriodLock,
+    SourceType,
+    Transaction,
+)
+from members.models import Member
+from tenancy.models import Cooperative, User
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Line:
+    account: Account
+    amount: Decimal  # debit positive, credit negative
+    text: str = ""
+
+
+# --- Accounts --------------------------------------------------------------------------------
+
+
+def accounts_ensure(*, cooperative: Cooperative) -> dict[str, Account]:
+    """The cooperative's system accounts, created with default SKR numbers on first use."""
+    LedgerSettings.objects.get_or_create(cooperative=cooperative)
+    existing = {a.kind: a for a in Account.objects.filter(member__isnull=True)}
+    for kind, (nature, skr03, skr04) in ACCOUNT_DEFAULTS.items():
+        if kind in MEMBER_KINDS or kind in existing:
+            continue
+        existing[kind] = Account.objects.create(
+            cooperative=cooperative,
+            kind=kind,
+            nature=nature,
+            name=str(AccountKind(kind).label),
+            skr03=skr03,
+            skr04=skr04,
+        )
+    return existing
+
+
+def account_system(*, cooperative: Cooperative, kind: str) -> Account:
+    return accounts_ensure(cooperative=cooperative)[kind]
+
+
+def account_member(*, member: Member, kind: str = AccountKind.MEMBER_BUDGET) -> Account:
+    """A member's budget (or pending-revenue) account, created on first use."""
+    if kind not in MEMBER_KINDS:
+        raise ValueError(f"{kind} is not a member account kind")
+    account, _created = Account.objects.get_or_create(
+        cooperative_id=member.cooperative_id,
+        member=member,
+        kind=kind,
+        defaults={
+            "nature": ACCOUNT_DEFAULTS[kind][0],
+            "name": f"{AccountKind(kind).label}: {member.full_name}",
+        },
+    )
+    return account
+
+
+# --- Posting ---------------------------------------------------------------------------------
+
+
+def _canonical(tx: Transaction, lines: list[Line]) -> str:
+    payload = {
+        "cooperative": tx.cooperative_id,
+        "sequence": tx.sequence,
+        "booking_date": tx.booking_date.isoformat(),
+        "description": tx.description,
+        "source": [tx.source_type, tx.source_id],
+        "reverses": tx.reverses_id,
+        "entries": sorted([line.account.pk, str(line.amount)] for line in lines),
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+
+def transaction_hash(*, previous_hash: str, tx: Transaction, lines: list[Line]) -> str:
+    """SHA-256 over the previous hash and the transaction's content (the chain link)."""
+    return hashlib.sha256((previous_hash + _canonical(tx, lines)).encode()).hexdigest()
+
+
+def _check_lines(lines: list[Line], cooperative_id: int) -> None:
+    if len(lines) < 2:
+        raise ApplicationError(_("A transaction needs at least two entries."), code="too_few_lines")
+    for line in lines:
+        if not isinstance(line.amount, Decimal):
+            raise TypeError("ledger amounts must be Decimal")
+        if line.amount == 0:
+            raise ApplicationError(_("An entry cannot be zero."), code="zero_line")
+        if line.amount != line.amount.quantize(CENT):
+            raise ApplicationError(_("Amounts are in whole cents."), code="sub_cent")
+        if line.account.cooperative_id != cooperative_id:
+            raise ApplicationError(_("An account of another cooperative."), code="foreign_account")
+    if sum((line.amount for line in lines), ZERO) != 0:
+        raise ApplicationError(_("The entries do not balance."), code="unbalanced")
+
+
+def period_is_locked(*, cooperative: Cooperative, on: date) -> bool:
+    return PeriodLock.objects.filter(month=on.replace(day=1)).exists()
+
+
+def ledger_post(
+    *,
+    cooperative: Cooperative,
+    booking_date: date,
+    description: str,
+    source_type: str,
+    source_id: str,
+    lines: list[Line],
+    actor: User | None,
+    idempotency_key: str | None = None,
+    reverses: Transaction | None = None,
+) -> Transaction:
+    """Post a balanced transaction. With an idempotency key, posting again returns the first."""
+    if idempotency_key:
+        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    lines = [line for line in lines if line.amount != 0] if len(lines) > 2 else lines
+    _check_lines(lines, cooperative.pk)
+    if period_is_locked(cooperative=cooperative, on=booking_date):
+        raise ApplicationError(
+            _("The period %(month)s is locked; post in an open month.")
+            % {"month": booking_date.strftime("%Y-%m")},
+            code="period_locked",
+        )
+    with transaction.atomic():
+        head, _created = ChainHead.objects.select_for_update().get_or_create(
+            cooperative=cooperative
+        )
+        if idempotency_key and Transaction.objects.filter(idempotency_key=idempotency_key).exists():
+            return Transaction.objects.get(idempotency_key=idempotency_key)
+        tx = Transaction(
+            cooperative=cooperative,
+            sequence=head.last_sequence + 1,
+            booking_date=booking_date,
+            description=description[:200],
+            source_type=source_type,
+            source_id=str(source_id)[:64],
+            idempotency_key=idempotency_key,
+            actor=actor,
+            reverses=reverses,
+            previous_hash=head.last_hash,
+        )
+        tx.hash = transaction_hash(previous_hash=head.last_hash, tx=tx, lines=lines)
+        tx.save()
+        Entry.objects.bulk_create(
+            Entry(
+                cooperative=cooperative,
+                transaction=tx,
+                account=line.account,
+                amount=line.amount,
+                text=line.text[:120],
+            )
+            for line in lines
+        )
+        totals: dict[int, Decimal] = {}
+        for line in lines:
+            totals[line.account.pk] = totals.get(line.account.pk, ZERO) + line.amount
+        for account_id, amount in sorted(totals.items()):  # fixed lock order: no deadlocks
+            Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
+        head.last_sequence = tx.sequence
+        head.last_hash = tx.hash
+        head.save(update_fields=["last_sequence", "last_hash"])
+    return tx
+
+
+def ledger_reverse(
+    *,
+    transaction_to_reverse: Transaction,
+    actor: User,
+    reason: str,
+    booking_date: date | None = None,
+) -> Transaction:
+    """Correct a posted transaction with its mirror image (posted entries never change)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Please give a reason."), code="reason_required")
+    if hasattr(transaction_to_reverse, "reversed_by"):
+        raise ApplicationError(_("This transaction has already been reversed."), code="reversed")
+    lines = [
+        Line(account=e.account, amount=-e.amount, text=e.text)
+        for e in transaction_to_reverse.entries.select_related("account")
+    ]
+    return ledger_post(
+        cooperative=transaction_to_reverse.cooperative,
+        booking_date=booking_date or timezone.localdate(),
+        description=_("Reversal of #%(n)d: %(reason)s")
+        % {"n": transaction_to_reverse.sequence, "reason": reason},
+        source_type=SourceType.REVERSAL,
+        source_id=str(transaction_to_reverse.pk),
+        lines=lines,
+        actor=actor,
+        idempotency_key=f"reversal:{transaction_to_reverse.pk}",
+        reverses=transaction_to_reverse,
+    )
+
+
+# --- Fees ------------------------------------------------------------------------------------
+
+
+def fee_rule_for(*, member: Member) -> FeeRule:
+    rule = (
+        FeeRule.objects.filter(category=member.fee_category).first()
+        or FeeRule.objects.filter(category="").first()
+    )
+    if rule is None:
+        raise ApplicationError(
+            _("The cooperative has no fee rule yet; staff set one in the administration."),
+            code="no_fee_rule",
+        )
+    return rule
+
+
+def _terms(rule: FeeRule) -> fees.FeeTerms:
+    return fees.FeeTerms(
+        percentage=rule.percentage,
+        guarantee_percentage=rule.guarantee_percentage,
+        floor_amount=rule.floor_amount,
+        floor_per_invoice=rule.floor_period == FeeRule.FloorPeriod.INVOICE,
+        cap_per_year=rule.cap_per_year,
+    )
+
+
+def _fees_between(member: Member, start: date, end: date) -> Decimal:
+    """Fees charged to a member in [start, end] (credit on fee income, member-sourced)."""
+    fee_account = account_system(cooperative=member.cooperative, kind=AccountKind.FEE_INCOME)
+    total = (
+        Entry.objects.filter(
+            account=fee_account,
+            transaction__booking_date__range=(start, end),
+            transaction__entries__account__member=member,
+        )
+        .distinct()
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return -(total or ZERO)
+
+
+def fees_this_year(*, member: Member, on: date) -> Decimal:
+    return _fees_between(member, on.replace(month=1, day=1), on)
+
+
+# --- Revenue of an invoice -------------------------------------------------------------------
+
+
+def _vat_account(cooperative: Cooperative, rate: Decimal) -> Account:
+    kinds = {Decimal("19"): AccountKind.OUTPUT_VAT_19, Decimal("7"): AccountKind.OUTPUT_VAT_7}
+    if rate not in kinds:
+        raise ApplicationError(_("No output VAT account for this rate."), code="vat_rate")
+    return account_system(cooperative=cooperative, kind=kinds[rate])
+
+
+def _fee_lines(member: Member, net: Decimal, on: date, source_account: Account) -> list[Line]:
+    rule = fee_rule_for(member=member)
+    split = fees.split_revenue(
+        net, _terms(rule), fees_this_year=fees_this_year(member=member, on=on)
+    )
+    cooperative = member.cooperative
+    budget = account_member(member=member)
+    lines = [Line(source_account, split.net, _("net revenue"))]
+    if split.fee:
+        lines.append(
+            Line(
+                account_system(cooperative=cooperative, kind=AccountKind.FEE_INCOME),
+                -split.fee,
+                _("fee %(p)s %%") % {"p": rule.percentage},
+            )
+        )
+    if split.guarantee:
+        lines.append(
+            Line(
+                account_system(cooperative=cooperative, kind=AccountKind.GUARANTEE_FUND),
+                -split.guarantee,
+                _("guarantee fund %(p)s %%") % {"p": rule.guarantee_percentage},
+            )
+        )
+    if split.budget:
+        lines.append(Line(budget, -split.budget, _("to the budget")))
+    return lines
+
+
+def revenue_post_issue(
+    *,
+    member: Member,
+    invoice_id: str,
+    invoice_number: str,
+    net: Decimal,
+    vat_by_rate: dict[Decimal, Decimal],
+    booking_date: date,
+    actor: User | None,
+) -> Transaction:
+    """An issued invoice: the receivable (gross) against output VAT and the member's net
+    revenue — pending until paid, or already in the budget (minus fee) if fees are charged on
+    issue."""
+    cooperative = member.cooperative
+    gross = net + sum(vat_by_rate.values(), ZERO)
+    lines = [
+        Line(
+            account_system(cooperative=cooperative, kind=AccountKind.RECEIVABLES),
+            gross,
+            invoice_number,
+        )
+    ]
+    for rate, vat in sorted(vat_by_rate.items()):
+        if vat:
+            lines.append(
+                Line(_vat_account(cooperative, rate), -vat, _("VAT %(r)s %%") % {"r": rate})
+            )
+    if fee_rule_for(member=member).charge_on == FeeRule.ChargeOn.ISSUE:
+        clearing = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
+        lines.append(Line(clearing, -net, _("net revenue")))
+        fee_lines = _fee_lines(member, net, booking_date, clearing)
+        lines += fee_lines
+    else:
+        lines.append(
+            Line(
+                account_member(member=member, kind=AccountKind.MEMBER_PENDING),
+                -net,
+                _("net revenue, awaiting payment"),
+            )
+        )
+    return ledger_post(
+        cooperative=cooperative,
+        booking_date=booking_date,
+        description=_("Invoice %(number)s issued") % {"number": invoice_number},
+        source_type=SourceType.INVOICE,
+        source_id=invoice_id,
+        lines=_merge(lines),
+        actor=actor,
+        idempotency_key=f"invoice-issue:{invoice_id}",
+    )
+
+
+def revenue_post_payment(
+    *,
+    member: Member,
+    payment_id: str,
+    invoice_number: str,
+    gross_paid: Decimal,
+    net_share: Decimal,
+    booking_date: date,
+    actor: User | None,
+) -> Transaction:
+    """A client's payment: bank against the receivable, and (fees on payment) the net revenue
+    moves from pending to the budget, minus fee and guarantee contribution."""
+    cooperative = member.cooperative
+    lines = [
+        Line(
+            account_system(cooperative=cooperative, kind=AccountKind.BANK),
+            gross_paid,
+            invoice_number,
+        ),
+        Line(
+            account_system(cooperative=cooperative, kind=AccountKind.RECEIVABLES),
+            -gross_paid,
+            invoice_number,
+        ),
+    ]
+    if fee_rule_for(member=member).charge_on == FeeRule.ChargeOn.PAYMENT:
+        pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
+        lines += _fee_lines(member, net_share, booking_date, pending)
+    return ledger_post(
+        cooperative=cooperative,
+        booking_date=booking_date,
+        description=_("Payment for invoice %(number)s") % {"number": invoice_number},
+        source_type=SourceType.PAYMENT,
+        source_id=payment_id,
+        lines=_merge(lines),
+        actor=actor,
+        idempotency_key=f"payment:{payment_id}",
+    )
+
+
+def _merge(lines: list[Line]) -> list[Line]:
+    """One line per account (a pending account debited and credited in one posting nets out)."""
+    merged: dict[int, Line] = {}
+    for line in lines:
+        if line.account.pk in merged:
+            previous = merged[line.account.pk]
+            merged[line.account.pk] = Line(
+                line.account, previous.amount + line.amount, previous.text
+            )
+        else:
+            merged[line.account.pk] = line
+    return [line for line in merged.values() if line.amount != 0]
+
+
+def fees_post_monthly_floor(
+    *, member: Member, month: date, actor: User | None
+) -> Transaction | None:
+    """Top the month's fees up to the rule's monthly minimum (idempotent per member and month)."""
+    rule = fee_rule_for(member=member)
+    terms = _terms(rule)
+    start = month.replace(day=1)
+    end = (start.replace(day=28) + timezone.timedelta(days=4)).replace(day=1) - timezone.timedelta(
+        days=1
+    )
+    month_fees = _fees_between(member, start, end)
+    pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
+    budget = account_member(member=member)
+    had_revenue = Entry.objects.filter(
+        account__in=[pending, budget], transaction__booking_date__range=(start, end), amount__lt=0
+    ).exists()
+    top_up = fees.monthly_floor_top_up(
+        terms,
+        fees_this_month=month_fees,
+        fees_this_year=_fees_between(member, start.replace(month=1), end),
+        had_revenue=had_revenue,
+    )
+    if not top_up:
+        return None
+    return ledger_post(
+        cooperative=member.cooperative,
+        booking_date=end,
+        description=_("Minimum fee top-up %(month)s") % {"month": start.strftime("%Y-%m")},
+        source_type=SourceType.FEE,
+        source_id=f"{member.pk}:{start:%Y-%m}",
+        lines=[
+            Line(budget, top_up, _("minimum fee")),
+            Line(
+                account_system(cooperative=member.cooperative, kind=AccountKind.FEE_INCOME),
+                -top_up,
+                _("minimum fee"),
+            ),
+        ],
+        actor=actor,
+        idempotency_key=f"fee-floor:{member.pk}:{start:%Y-%m}",
+    )
+
+
+# --- Shares and periods ----------------------------------------------------------------------
+
+
+def share_payment_post(*, payment, actor: User | None) -> Transaction:
+    """Money for shares: bank against share capital (the member's equity, not their budget)."""
+    cooperative = payment.member.cooperative
+    return ledger_post(
+        cooperative=cooperative,
+        booking_date=payment.paid_on,
+        description=_("Share payment %(name)s") % {"name": payment.member.full_name},
+        source_type=SourceType.SHARE,
+        source_id=str(payment.pk),
+        lines=[
+            Line(
+                account_system(cooperative=cooperative, kind=AccountKind.BANK),
+                payment.amount,
+                payment.reference,
+            ),
+            Line(
+                account_system(cooperative=cooperative, kind=AccountKind.SHARE_CAPITAL),
+                -payment.amount,
+                payment.member.full_name,
+            ),
+        ],
+        actor=actor,
+        idempotency_key=f"share-payment:{payment.pk}",
+    )
+
+
+def share_payments_post_pending(*, cooperative: Cooperative) -> int:
+    """Post every share payment not yet in the ledger (sweeper; safe to run any time)."""
+    from members.models import SharePayment
+
+    posted = set(
+        Transaction.objects.filter(source_type=SourceType.SHARE).values_list("source_id", flat=True)
+    )
+    count = 0
+    for payment in SharePayment.objects.select_related("member", "member__cooperative").order_by(
+        "pk"
+    ):
+        if str(payment.pk) not in posted:
+            share_payment_post(payment=payment, actor=payment.recorded_by)
+            count += 1
+    return count
+
+
+def period_lock(*, cooperative: Cooperative, month: date, actor: User) -> PeriodLock:
+    lock, _created = PeriodLock.objects.get_or_create(
+        cooperative=cooperative, month=month.replace(day=1), defaults={"locked_by": actor}
+    )
+    return lock
+
+
+def fees_post_monthly_floors(*, cooperative: Cooperative, month: date) -> int:
+    """Monthly minimum fees of every member with revenue in `month` (idempotent)."""
+    if not FeeRule.objects.filter(
+        floor_period=FeeRule.FloorPeriod.MONTH, floor_amount__isnull=False
+    ).exists():
+        return 0
+    members = Member.objects.filter(ledger_accounts__kind=AccountKind.MEMBER_BUDGET).distinct()
+    return sum(
+        1 for member in members if fees_post_monthly_floor(member=member, month=month, actor=None)
+    )
