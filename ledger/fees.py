@@ -42,11 +42,11 @@ def split_revenue(net: Decimal, terms: FeeTerms, *, fees_this_year: Decimal = ZE
 
     A per-invoice floor raises the fee to the minimum; the yearly cap limits the fee to what is
     left of it; the fee never exceeds the net amount (a small invoice cannot make the budget go
-    below zero because of the floor). Credit notes (negative net) reverse proportionally.
+    below zero because of the floor). Cancellations are no negative splits: they reverse the
+    original postings, so exactly the fee that was charged comes back.
     """
     if net < 0:
-        positive = split_revenue(-net, terms, fees_this_year=ZERO)
-        return Split(net=net, fee=-positive.fee, guarantee=-positive.guarantee)
+        raise ValueError("split_revenue needs a net amount of zero or more")
     fee = quantize(net * terms.percentage / 100)
     if terms.floor_amount is not None and terms.floor_per_invoice:
         fee = max(fee, terms.floor_amount)

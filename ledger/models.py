@@ -185,6 +185,8 @@ class Transaction(TenantModel):
     previous_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
+    append_only = True  # tenancy/rls.py revokes UPDATE and DELETE from the application role
+
     class Meta:
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
@@ -219,6 +221,8 @@ class Entry(TenantModel):
     )
     amount = models.DecimalField(_("amount (debit positive)"), **MONEY)
     text = models.CharField(_("text"), max_length=120, blank=True)
+
+    append_only = True
 
     class Meta:
         verbose_name = _("entry")

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -46,6 +47,7 @@ from tenancy.models import Cooperative, User
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,13 +67,16 @@ def accounts_ensure(*, cooperative: Cooperative) -> dict[str, Account]:
     for kind, (nature, skr03, skr04) in ACCOUNT_DEFAULTS.items():
         if kind in MEMBER_KINDS or kind in existing:
             continue
-        existing[kind] = Account.objects.create(
+        existing[kind], _created = Account.objects.get_or_create(
             cooperative=cooperative,
             kind=kind,
-            nature=nature,
-            name=str(AccountKind(kind).label),
-            skr03=skr03,
-            skr04=skr04,
+            member=None,
+            defaults={
+                "nature": nature,
+                "name": str(AccountKind(kind).label),
+                "skr03": skr03,
+                "skr04": skr04,
+            },
         )
     return existing
 
@@ -107,7 +112,10 @@ def _canonical(tx: Transaction, lines: list[Line]) -> str:
         "description": tx.description,
         "source": [tx.source_type, tx.source_id],
         "reverses": tx.reverses_id,
-        "entries": sorted([line.account.pk, str(line.amount)] for line in lines),
+        "actor": tx.actor_id,
+        "entries": sorted(
+            [line.account.pk, str(line.amount.quantize(CENT)), line.text] for line in lines
+        ),
     }
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
@@ -117,7 +125,7 @@ def transaction_hash(*, previous_hash: str, tx: Transaction, lines: list[Line]) 
     return hashlib.sha256((previous_hash + _canonical(tx, lines)).encode()).hexdigest()
 
 
-def _check_lines(lines: list[Line], cooperative_id: int) -> None:
+def _check_lines(lines: list[Line], cooperative_id: int) -> list[Line]:
     if len(lines) < 2:
         raise ApplicationError(_("A transaction needs at least two entries."), code="too_few_lines")
     for line in lines:
@@ -131,6 +139,14 @@ def _check_lines(lines: list[Line], cooperative_id: int) -> None:
             raise ApplicationError(_("An account of another cooperative."), code="foreign_account")
     if sum((line.amount for line in lines), ZERO) != 0:
         raise ApplicationError(_("The entries do not balance."), code="unbalanced")
+    # Stored with two places; hashed as stored, so verify_ledger recomputes the same hash.
+    return [Line(line.account, line.amount.quantize(CENT), line.text[:120]) for line in lines]
+
+
+def _lock_head(cooperative: Cooperative) -> ChainHead:
+    """Serialise postings of one cooperative (numbering, chain, fee caps, period locks)."""
+    ChainHead.objects.get_or_create(cooperative=cooperative)
+    return ChainHead.objects.select_for_update().get(cooperative=cooperative)
 
 
 def period_is_locked(*, cooperative: Cooperative, on: date) -> bool:
@@ -154,18 +170,19 @@ def ledger_post(
         existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
+    if not isinstance(booking_date, date) or isinstance(booking_date, datetime):
+        raise TypeError("booking_date must be a date")
     lines = [line for line in lines if line.amount != 0] if len(lines) > 2 else lines
-    _check_lines(lines, cooperative.pk)
-    if period_is_locked(cooperative=cooperative, on=booking_date):
-        raise ApplicationError(
-            _("The period %(month)s is locked; post in an open month.")
-            % {"month": booking_date.strftime("%Y-%m")},
-            code="period_locked",
-        )
+    lines = _check_lines(lines, cooperative.pk)
     with transaction.atomic():
-        head, _created = ChainHead.objects.select_for_update().get_or_create(
-            cooperative=cooperative
-        )
+        head = _lock_head(cooperative)
+        # Checked under the lock: a month closed at this moment cannot receive a posting.
+        if period_is_locked(cooperative=cooperative, on=booking_date):
+            raise ApplicationError(
+                _("The period %(month)s is locked; post in an open month.")
+                % {"month": booking_date.strftime("%Y-%m")},
+                code="period_locked",
+            )
         if idempotency_key and Transaction.objects.filter(idempotency_key=idempotency_key).exists():
             return Transaction.objects.get(idempotency_key=idempotency_key)
         tx = Transaction(
@@ -332,6 +349,14 @@ def revenue_post_issue(
     revenue — pending until paid, or already in the budget (minus fee) if fees are charged on
     issue."""
     cooperative = member.cooperative
+    if net < 0:
+        raise ApplicationError(
+            _("Cancel an invoice by reversing its postings, not with a negative amount."),
+            code="negative_net",
+        )
+    existing = Transaction.objects.filter(idempotency_key=f"invoice-issue:{invoice_id}").first()
+    if existing is not None:
+        return existing
     gross = net + sum(vat_by_rate.values(), ZERO)
     lines = [
         Line(
@@ -374,6 +399,7 @@ def revenue_post_payment(
     *,
     member: Member,
     payment_id: str,
+    invoice_id: str,
     invoice_number: str,
     gross_paid: Decimal,
     net_share: Decimal,
@@ -381,8 +407,20 @@ def revenue_post_payment(
     actor: User | None,
 ) -> Transaction:
     """A client's payment: bank against the receivable, and (fees on payment) the net revenue
-    moves from pending to the budget, minus fee and guarantee contribution."""
+    moves from pending to the budget, minus fee and guarantee contribution.
+
+    Whether the fee is due now follows from how the invoice was *posted* at issue, not from the
+    rule as it is today: a rule changed in between must neither charge twice nor never.
+    """
     cooperative = member.cooperative
+    existing = Transaction.objects.filter(idempotency_key=f"payment:{payment_id}").first()
+    if existing is not None:
+        return existing
+    issue = Transaction.objects.filter(idempotency_key=f"invoice-issue:{invoice_id}").first()
+    if issue is None:
+        raise ApplicationError(_("The invoice has not been posted as issued."), code="not_issued")
+    budget = account_member(member=member)
+    fee_charged_at_issue = issue.entries.filter(account=budget).exists()
     lines = [
         Line(
             account_system(cooperative=cooperative, kind=AccountKind.BANK),
@@ -395,19 +433,21 @@ def revenue_post_payment(
             invoice_number,
         ),
     ]
-    if fee_rule_for(member=member).charge_on == FeeRule.ChargeOn.PAYMENT:
-        pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
-        lines += _fee_lines(member, net_share, booking_date, pending)
-    return ledger_post(
-        cooperative=cooperative,
-        booking_date=booking_date,
-        description=_("Payment for invoice %(number)s") % {"number": invoice_number},
-        source_type=SourceType.PAYMENT,
-        source_id=payment_id,
-        lines=_merge(lines),
-        actor=actor,
-        idempotency_key=f"payment:{payment_id}",
-    )
+    with transaction.atomic():
+        _lock_head(cooperative)
+        if not fee_charged_at_issue:
+            pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
+            lines += _fee_lines(member, net_share, booking_date, pending)
+        return ledger_post(
+            cooperative=cooperative,
+            booking_date=booking_date,
+            description=_("Payment for invoice %(number)s") % {"number": invoice_number},
+            source_type=SourceType.PAYMENT,
+            source_id=payment_id,
+            lines=_merge(lines),
+            actor=actor,
+            idempotency_key=f"payment:{payment_id}",
+        )
 
 
 def _merge(lines: list[Line]) -> list[Line]:
@@ -471,11 +511,15 @@ def fees_post_monthly_floor(
 
 
 def share_payment_post(*, payment, actor: User | None) -> Transaction:
-    """Money for shares: bank against share capital (the member's equity, not their budget)."""
+    """Money for shares: bank against share capital (the member's equity, not their budget).
+    A payment dated in a locked month is booked on the first day after the lock (today)."""
     cooperative = payment.member.cooperative
+    booking_date = payment.paid_on
+    if period_is_locked(cooperative=cooperative, on=booking_date):
+        booking_date = timezone.localdate()
     return ledger_post(
         cooperative=cooperative,
-        booking_date=payment.paid_on,
+        booking_date=booking_date,
         description=_("Share payment %(name)s") % {"name": payment.member.full_name},
         source_type=SourceType.SHARE,
         source_id=str(payment.pk),
@@ -514,6 +558,7 @@ def share_payments_post_pending(*, cooperative: Cooperative) -> int:
 
 
 def period_lock(*, cooperative: Cooperative, month: date, actor: User) -> PeriodLock:
+    _lock_head(cooperative)  # waits for postings under way, so none lands in the closed month
     lock, _created = PeriodLock.objects.get_or_create(
         cooperative=cooperative, month=month.replace(day=1), defaults={"locked_by": actor}
     )
@@ -527,6 +572,11 @@ def fees_post_monthly_floors(*, cooperative: Cooperative, month: date) -> int:
     ).exists():
         return 0
     members = Member.objects.filter(ledger_accounts__kind=AccountKind.MEMBER_BUDGET).distinct()
-    return sum(
-        1 for member in members if fees_post_monthly_floor(member=member, month=month, actor=None)
-    )
+    posted = 0
+    for member in members:
+        try:
+            with transaction.atomic():
+                posted += bool(fees_post_monthly_floor(member=member, month=month, actor=None))
+        except ApplicationError as exc:
+            logger.warning("monthly minimum fee of member %s not posted: %s", member.pk, exc.code)
+    return posted

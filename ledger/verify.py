@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from ledger.models import Account, Entry, Transaction
+from ledger.models import Account, ChainHead, Entry, Transaction
 from ledger.services import Line, transaction_hash
 
 GENESIS = "0" * 64
 
 
 def verify(*, cooperative) -> list[str]:
-    """Problems found, first one first; empty when the ledger is intact. Streams the entries."""
+    """Problems found, first one first; empty when the ledger is intact."""
     problems: list[str] = []
     entries_by_tx: dict[int, list[Entry]] = defaultdict(list)
     sums_by_account: dict[int, Decimal] = defaultdict(Decimal)
@@ -36,7 +36,7 @@ def verify(*, cooperative) -> list[str]:
             )
         if len(entries) < 2:
             problems.append(f"transaction #{tx.sequence} has {len(entries)} entries")
-        lines = [Line(account=e.account, amount=e.amount) for e in entries]
+        lines = [Line(account=e.account, amount=e.amount, text=e.text) for e in entries]
         if tx.previous_hash != previous:
             problems.append(f"transaction #{tx.sequence}: chain broken (previous hash differs)")
         expected = transaction_hash(previous_hash=tx.previous_hash, tx=tx, lines=lines)
@@ -46,6 +46,13 @@ def verify(*, cooperative) -> list[str]:
                 f"transaction #{tx.sequence}: content changed after posting (entries {ids})"
             )
         previous = tx.hash
+    head = ChainHead.objects.first()
+    last_sequence, last_hash = expected_sequence - 1, previous
+    if head is not None and (head.last_sequence, head.last_hash) != (last_sequence, last_hash):
+        problems.append(
+            f"chain head says #{head.last_sequence}, the last transaction is #{last_sequence}"
+            " (transactions removed or added outside the posting service)"
+        )
     for account in Account.objects.order_by("pk"):
         if account.balance != sums_by_account.get(account.pk, Decimal("0")):
             problems.append(

@@ -37,6 +37,10 @@ def user_visible_tables() -> dict[str, str]:
     }
 
 
+def append_only_tables() -> list[str]:
+    return [m._meta.db_table for m in apps.get_models() if getattr(m, "append_only", False)]
+
+
 def tenant_tables(cursor) -> list[str]:
     cursor.execute(
         """
@@ -117,3 +121,12 @@ def secure_tables(sender, using: str, **kwargs) -> None:
             cursor.execute("SELECT current_schema()")
             for statement in grant_sql(role, cursor.fetchone()[0]):
                 cursor.execute(statement)
+            # Append-only tables (posted ledger rows): the application may only insert. The
+            # triggers refuse changes too, but a trigger can be told to skip itself.
+            for table in append_only_tables():
+                cursor.execute(
+                    f'REVOKE UPDATE, DELETE ON "{table}" FROM '
+                    + '"'
+                    + role.replace('"', '""')
+                    + '"'
+                )

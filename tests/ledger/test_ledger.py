@@ -60,6 +60,7 @@ def test_t8_invoice_to_budget(coop_a, alice, ledger_a):
         services.revenue_post_payment(
             member=alice.member,
             payment_id="p1",
+            invoice_id="1",
             invoice_number="RE-2026-0001",
             gross_paid=D("3793.13"),
             net_share=D("3187.50"),
@@ -85,6 +86,7 @@ def test_t8_invoice_to_budget(coop_a, alice, ledger_a):
         again = services.revenue_post_payment(
             member=alice.member,
             payment_id="p1",
+            invoice_id="1",
             invoice_number="RE-2026-0001",
             gross_paid=D("3793.13"),
             net_share=D("3187.50"),
@@ -227,9 +229,11 @@ def test_share_payments_are_swept_into_the_ledger_once(coop_a, sabine, alice, le
 def test_any_sequence_of_postings_stays_balanced(coop_a, alice, ledger_a, postings):
     with tenant_scope(coop_a):
         start = Transaction.objects.count()
+        unpaid: list[tuple[str, Decimal]] = []
         for i, (amount, kind) in enumerate(postings):
             key = f"{start}-{i}"
             if kind == "issue":
+                unpaid.append((key, amount))
                 services.revenue_post_issue(
                     member=alice.member,
                     invoice_id=key,
@@ -239,17 +243,19 @@ def test_any_sequence_of_postings_stays_balanced(coop_a, alice, ledger_a, postin
                     booking_date=DAY,
                     actor=None,
                 )
-            elif kind == "pay":
+            elif kind == "pay" and unpaid:
+                invoice, net = unpaid.pop(0)
                 services.revenue_post_payment(
                     member=alice.member,
                     payment_id=key,
-                    invoice_number=key,
-                    gross_paid=amount,
-                    net_share=amount,
+                    invoice_id=invoice,
+                    invoice_number=invoice,
+                    gross_paid=net + (net * D("0.19")).quantize(D("0.01")),
+                    net_share=net,
                     booking_date=DAY,
                     actor=None,
                 )
-            else:
+            elif kind == "manual":
                 _post(coop_a, ledger_a, [("bank", str(amount)), ("share_capital", str(-amount))])
         assert verify(cooperative=coop_a) == []
         budget = services.account_member(member=alice.member)
@@ -318,6 +324,7 @@ def test_monthly_minimum_fee_is_topped_up_once(coop_a, alice):
         services.revenue_post_payment(
             member=alice.member,
             payment_id="m1",
+            invoice_id="m1",
             invoice_number="M1",
             gross_paid=D("238.00"),
             net_share=D("200.00"),
@@ -331,3 +338,63 @@ def test_monthly_minimum_fee_is_topped_up_once(coop_a, alice):
         assert Transaction.objects.filter(source_type="fee").count() == 1  # idempotent
         assert budget_statement(member=alice.member).available == D("160.00")  # 40 € in all
         assert verify(cooperative=coop_a) == []
+
+
+def test_a_rule_changed_between_issue_and_payment_charges_exactly_once(coop_a, alice, ledger_a):
+    with tenant_scope(coop_a):
+        FeeRule.objects.filter(category="").update(charge_on=FeeRule.ChargeOn.ISSUE)
+        services.revenue_post_issue(
+            member=alice.member,
+            invoice_id="c1",
+            invoice_number="C1",
+            net=D("100.00"),
+            vat_by_rate={},
+            booking_date=DAY,
+            actor=None,
+        )
+        FeeRule.objects.filter(category="").update(charge_on=FeeRule.ChargeOn.PAYMENT)
+        services.revenue_post_payment(
+            member=alice.member,
+            payment_id="c1",
+            invoice_id="c1",
+            invoice_number="C1",
+            gross_paid=D("100.00"),
+            net_share=D("100.00"),
+            booking_date=DAY,
+            actor=None,
+        )
+        statement = budget_statement(member=alice.member)
+        assert (statement.available, statement.invoiced_unpaid) == (D("91.00"), D("0.00"))
+        with pytest.raises(ApplicationError) as error:
+            services.revenue_post_payment(
+                member=alice.member,
+                payment_id="x",
+                invoice_id="never-issued",
+                invoice_number="X",
+                gross_paid=D("1.00"),
+                net_share=D("1.00"),
+                booking_date=DAY,
+                actor=None,
+            )
+        assert error.value.code == "not_issued"
+
+
+def test_amounts_without_two_places_hash_as_stored(coop_a, ledger_a):
+    with tenant_scope(coop_a):
+        _post(coop_a, ledger_a, [("bank", "10"), ("share_capital", "-10")])
+        assert verify(cooperative=coop_a) == []
+
+
+def test_a_share_payment_in_a_locked_month_is_booked_today_and_does_not_block(
+    coop_a, sabine, alice, ledger_a
+):
+    from members import services as member_services
+
+    with tenant_scope(coop_a):
+        member_services.share_payment_record(
+            member=alice.member, amount=D("50.00"), paid_on=date(2026, 9, 3), actor=sabine.user
+        )
+        services.period_lock(cooperative=coop_a, month=date(2026, 9, 1), actor=sabine.user)
+        assert services.share_payments_post_pending(cooperative=coop_a) == 1
+        tx = Transaction.objects.get(source_type="share")
+        assert tx.booking_date.month != 9 or tx.booking_date.year != 2026

@@ -118,3 +118,52 @@ def test_verify_ledger_finds_an_entry_the_owner_altered(posted, capsys):
         call_command("verify_ledger", "--cooperative", coop.slug)
     assert exit_info.value.code == 1
     assert "FIRST PROBLEM" in capsys.readouterr().err
+
+
+def test_the_application_cannot_change_posted_rows_even_telling_triggers_to_skip(posted):
+    coop, _accounts, _tx = posted
+    refused = _raw(
+        "SELECT set_config('pgtrigger.ignore', "
+        "'{pgtrigger_entry_append_only_cb569,pgtrigger_transaction_append_only_b7319}', true);"
+        " UPDATE ledger_entry SET text = 'forged'",
+        [],
+        coop,
+    )
+    assert refused  # no UPDATE privilege at all
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+def test_verify_ledger_notices_removed_transactions(posted):
+    coop, accounts, _tx = posted
+    with tenant_scope(coop):
+        services.ledger_post(
+            cooperative=coop,
+            booking_date=date(2026, 11, 3),
+            description="second",
+            source_type="manual",
+            source_id="2",
+            actor=None,
+            lines=[
+                services.Line(accounts["bank"], D("5.00")),
+                services.Line(accounts["share_capital"], D("-5.00")),
+            ],
+        )
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("SELECT set_config('app.cooperative_id', %s, false)", [str(coop.pk)])
+        cursor.execute("ALTER TABLE ledger_entry DISABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE ledger_transaction DISABLE TRIGGER USER")
+        cursor.execute(
+            "DELETE FROM ledger_entry WHERE transaction_id = "
+            "(SELECT id FROM ledger_transaction WHERE sequence = 2)"
+        )
+        cursor.execute("DELETE FROM ledger_transaction WHERE sequence = 2")
+        cursor.execute("UPDATE ledger_account SET balance = balance - 5.00 WHERE kind = 'bank'")
+        cursor.execute(
+            "UPDATE ledger_account SET balance = balance + 5.00 WHERE kind = 'share_capital'"
+        )
+        cursor.execute("ALTER TABLE ledger_entry ENABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE ledger_transaction ENABLE TRIGGER USER")
+        cursor.execute("SELECT set_config('app.cooperative_id', '', false)")
+    with tenant_scope(coop):
+        problems = verify(cooperative=coop)
+    assert problems and "chain head" in problems[0]
