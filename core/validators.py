@@ -104,3 +104,22 @@ def validate_iban_schwifty(value: str) -> None:
         IBAN(value)
     except SchwiftyException as exc:
         raise ValidationError(_("This is not a valid IBAN."), code="invalid_iban") from exc
+
+
+LEITWEG = re.compile(r"^\d{2,12}(-[A-Za-z0-9]{1,30})?-\d{2}$")
+
+
+def validate_leitweg_id(value: str) -> None:
+    """Leitweg-ID of German public clients (XRechnung BT-10): coarse address, optional fine
+    address, two check digits (ISO 7064 MOD 97-10 over the digits, letters as 10–35)."""
+    from stdnum.iso7064 import mod_97_10
+
+    if not LEITWEG.match(value or ""):
+        raise ValidationError(
+            _("Enter the Leitweg-ID as e.g. 04011000-1234512345-06."), code="invalid_leitweg_format"
+        )
+    digits = "".join(str(int(c, 36)) for c in value.replace("-", "").upper())
+    if not mod_97_10.is_valid(digits):
+        raise ValidationError(
+            _("The check digits of this Leitweg-ID are wrong."), code="invalid_leitweg"
+        )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from invoicing import api as invoicing_api
 from ledger import api as ledger_api
 from members import api as members_api
 from tenancy import api as tenancy_api
@@ -17,6 +18,9 @@ urlpatterns = [
     path("members/me/budget/", ledger_api.OwnBudgetApi.as_view(), name="member-budget-own"),
     path("members/<int:pk>/budget/", ledger_api.MemberBudgetApi.as_view(), name="member-budget"),
     path("applications/", members_api.ApplicationListApi.as_view(), name="application-list"),
+    path("clients/", invoicing_api.ClientListApi.as_view(), name="client-list"),
+    path("jobs/", invoicing_api.JobListApi.as_view(), name="job-list"),
+    path("jobs/<int:pk>/", invoicing_api.JobDetailApi.as_view(), name="job-detail"),
     path(
         "applications/<int:pk>/decision/",
         members_api.ApplicationDecisionApi.as_view(),

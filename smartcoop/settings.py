@@ -399,6 +399,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "members.models.Member.Status",
+        "JobStatusEnum": "invoicing.models.Job.Status",
+        "DocumentKindEnum": "members.models.MemberDocument.Kind",
+        "ClientKindEnum": "invoicing.models.Client.Kind",
+    },
 }
 
 # Audit context (actor, URL, cooperative) is attached to writes; reads need none.

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core import views as core_views
 from core.admin_site import site as admin_site
 from core.policies import PUBLIC, declare_policy
+from invoicing import views as invoicing_views
 from ledger import views as ledger_views
 from members import views as member_views
 from tenancy import views as tenancy_views
@@ -51,6 +52,14 @@ portal_patterns = (
         ),
         path("join/<slug:slug>/", member_views.apply, name="apply"),
         path("budget/", ledger_views.budget, name="budget"),
+        path("clients/", invoicing_views.client_list, name="clients"),
+        path("clients/new/", invoicing_views.client_edit, name="client_add"),
+        path("clients/<int:pk>/", invoicing_views.client_edit, name="client_edit"),
+        path("jobs/", invoicing_views.job_list, name="jobs"),
+        path("jobs/new/", invoicing_views.job_edit, name="job_add"),
+        path("jobs/<int:pk>/", invoicing_views.job_detail, name="job_detail"),
+        path("jobs/<int:pk>/edit/", invoicing_views.job_edit, name="job_edit"),
+        path("jobs/<int:pk>/send/", invoicing_views.job_send, name="job_send"),
         path("members/<int:pk>/budget/", ledger_views.budget, name="member_budget"),
         path("cooperative/switch/", tenancy_views.cooperative_switch, name="cooperative_switch"),
         path("language/", tenancy_views.language_set, name="language_set"),
@@ -67,6 +76,11 @@ portal_patterns = (
 urlpatterns = [
     path("", include(portal_patterns)),
     path("healthz", tenancy_views.healthz, name="healthz"),
+    path(
+        "confirm/<slug:slug>/<int:pk>/<str:token>/",
+        invoicing_views.job_confirm,
+        name="job_confirm",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include("smartcoop.api")),

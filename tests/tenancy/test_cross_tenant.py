@@ -28,6 +28,12 @@ DETAIL_ROUTES = {
     "portal:document_download": None,
     "portal:document_delete": None,
     "api:application-decision": None,
+    # tests/invoicing/test_clients_and_jobs.py: other member, other cooperative, staff.
+    "portal:client_edit": None,
+    "portal:job_detail": None,
+    "portal:job_edit": None,
+    "portal:job_send": None,
+    "api:job-detail": None,
     # Not object routes: a format or a public cooperative slug.
     "portal:personal_data": None,
     "portal:member_register": None,

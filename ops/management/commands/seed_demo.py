@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from invoicing import services as invoicing_services
+from invoicing.models import Client
 from ledger import services as ledger_services
 from ledger.models import FeeRule
 from members import services as member_services
@@ -106,6 +108,7 @@ class Command(BaseCommand):
             ):
                 with tenant_scope(cooperative):
                     ledger_services.share_payments_post_pending(cooperative=cooperative)
+                    self._clients_and_jobs(cooperative, staff=operator)
         for line in lines:
             self.stdout.write(line)
 
@@ -130,6 +133,103 @@ class Command(BaseCommand):
                 FeeRule.objects.create(
                     cooperative=cooperative, category="artists", percentage=Decimal("6.50")
                 )
+
+    def _clients_and_jobs(self, cooperative, *, staff) -> None:
+        """A German business, an EU business (reverse charge) and a public client; jobs in
+        each state the member meets: approved, waiting for the client, draft."""
+        member = Member.objects.filter(user__email=f"member@{cooperative.slug}.example").first()
+        if member is None or Client.objects.exists():
+            return
+        base = {
+            "contact_person": "",
+            "language": "de",
+            "payment_terms_days": 14,
+            "vat_id": "",
+            "leitweg_id": "",
+        }
+        clients = [
+            invoicing_services.client_save(
+                client=None,
+                member=member,
+                values={
+                    **base,
+                    "kind": "business",
+                    "name": "Atelier Nord GmbH",
+                    "street": "Kai 1",
+                    "postal_code": "20457",
+                    "city": "Hamburg",
+                    "country": "DE",
+                    "vat_id": "DE129273398",
+                    "invoice_email": "rechnung@atelier-nord.example",
+                },
+            ),
+            invoicing_services.client_save(
+                client=None,
+                member=member,
+                values={
+                    **base,
+                    "kind": "business",
+                    "name": "Studio Lumière SARL",
+                    "street": "2 rue Haute",
+                    "postal_code": "69001",
+                    "city": "Lyon",
+                    "country": "FR",
+                    "vat_id": "FR40303265045",
+                    "language": "en",
+                    "invoice_email": "factures@lumiere.example",
+                },
+            ),
+            invoicing_services.client_save(
+                client=None,
+                member=member,
+                values={
+                    **base,
+                    "kind": "public",
+                    "name": "Bezirksamt Pankow",
+                    "street": "Breite Str. 24a",
+                    "postal_code": "13187",
+                    "city": "Berlin",
+                    "country": "DE",
+                    "leitweg_id": "04011000-1234512345-06",
+                    "invoice_email": "rechnungseingang@pankow.example",
+                },
+            ),
+        ]
+        jobs = [
+            (clients[0], "Corporate design", "S19", "approved"),
+            (clients[1], "Photo series for the catalogue", "AE", "sent"),
+            (clients[2], "Illustrations for a school brochure", "S19", "draft"),
+        ]
+        for client, title, vat_category, stage in jobs:
+            job = invoicing_services.job_save(
+                job=None,
+                member=member,
+                values={
+                    "client": client,
+                    "title": title,
+                    "deliverable": f"{title}: final files and rights of use",
+                    "period_start": date(2026, 12, 1),
+                    "period_end": date(2026, 12, 19),
+                    "place": client.city,
+                    "pricing": "fixed",
+                    "hours": None,
+                    "hourly_rate": None,
+                    "fixed_price": Decimal("2400.00"),
+                    "vat_category": vat_category,
+                    "vat_reason": "",
+                    "uses_client_equipment": False,
+                    "in_client_rota": False,
+                    "follows_client_instructions": False,
+                },
+            )
+            if stage == "draft":
+                continue
+            invoicing_services.job_send_for_confirmation(job=job, actor=member.user)
+            if stage == "approved":
+                invoicing_services.job_answer(
+                    job=job, accept=True, name="Demo client", reason="", ip="127.0.0.1"
+                )
+                invoicing_services.job_approve(job=job, actor=staff)
 
     def _user(self, email: str, full_name: str, language: str) -> User:
         user = User.objects.filter(email=email).first()

@@ -1,0 +1,72 @@
+"""E-mails about jobs: to the client in the client's document language, to the member in theirs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+
+def _send(*, to: str, language: str, cooperative, subject: str, paragraphs: list[str], link: str):
+    with translation.override(language):
+        context = {
+            "subject": subject,
+            "paragraphs": paragraphs,
+            "link": link,
+            "cooperative": cooperative,
+        }
+        text = render_to_string("members/emails/notice_body.txt", context)
+        html = render_to_string("members/emails/notice_body.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"[{cooperative.legal_name}] {subject}",
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def job_confirmation_request(job, link: str) -> None:
+    language = job.client.language
+    with translation.override(language):
+        subject = _("Please confirm the order “%(title)s”") % {"title": job.title}
+        paragraphs = [
+            _("%(member)s of %(coop)s will carry out the following order for you:")
+            % {"member": job.member.full_name, "coop": job.cooperative.legal_name},
+            job.title,
+            job.deliverable,
+            _("Please accept or decline it with the link below. No account is needed."),
+        ]
+    _send(
+        to=job.client.invoice_email,
+        language=language,
+        cooperative=job.cooperative,
+        subject=subject,
+        paragraphs=paragraphs,
+        link=link,
+    )
+
+
+def job_answered(job) -> None:
+    language = job.member.user.language or job.cooperative.default_language
+    with translation.override(language):
+        if job.status == "confirmed":
+            subject = _("Order confirmed: %(title)s") % {"title": job.title}
+            paragraphs = [_("%(client)s has confirmed the order.") % {"client": job.client.name}]
+        else:
+            subject = _("Order declined: %(title)s") % {"title": job.title}
+            paragraphs = [
+                _("%(client)s has declined the order.") % {"client": job.client.name},
+                job.client_decline_reason,
+            ]
+    _send(
+        to=job.member.user.email,
+        language=language,
+        cooperative=job.cooperative,
+        subject=subject,
+        paragraphs=[p for p in paragraphs if p],
+        link=f"{settings.SMARTCOOP_BASE_URL.rstrip('/')}/jobs/{job.pk}/",
+    )
