@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_site import StaffModelAdmin, site
 from core.exceptions import ApplicationError
 from invoicing import services
-from invoicing.models import Client, Job
+from invoicing.models import Client, Job, NumberCounter
 
 
 @admin.register(Client, site=site)
@@ -77,3 +77,16 @@ class JobAdmin(StaffModelAdmin):
                 self.message_user(request, f"{job}: {exc.message}", messages.ERROR)
         if done:
             self.message_user(request, gettext("%(n)d job(s) approved.") % {"n": done})
+
+
+@admin.register(NumberCounter, site=site)
+class NumberCounterAdmin(StaffModelAdmin):
+    """Staff see the number ranges; numbers are only ever drawn by issuing."""
+
+    list_display = ["series", "year", "last_number"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

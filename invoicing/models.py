@@ -197,3 +197,28 @@ class Job(TenantModel):
 
 track_tenant_model(model_name="ClientEvent")(Client)
 track_tenant_model(model_name="JobEvent")(Job)
+
+
+class NumberCounter(TenantModel):
+    """The last number given in one number range (series) and year of a cooperative.
+
+    Invoice numbers must be unique and consecutive (§ 14 (4) no. 4 UStG); a database sequence
+    leaves gaps on rollback, so numbers come from this row, locked inside the issuing transaction:
+    a rollback gives the number back (ADR 0012).
+    """
+
+    series = models.CharField(_("number range"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number range")
+        verbose_name_plural = _("number ranges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "series", "year"], name="numbercounter_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last_number}"
