@@ -3,30 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-
-def _send(*, to: str, language: str, cooperative, subject: str, paragraphs: list[str], link: str):
-    with translation.override(language):
-        context = {
-            "subject": subject,
-            "paragraphs": paragraphs,
-            "link": link,
-            "cooperative": cooperative,
-        }
-        text = render_to_string("members/emails/notice_body.txt", context)
-        html = render_to_string("members/emails/notice_body.html", context)
-    message = EmailMultiAlternatives(
-        subject=f"[{cooperative.legal_name}] {subject}",
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+from core.notify import send_notice
 
 
 def job_confirmation_request(job, link: str) -> None:
@@ -40,7 +20,7 @@ def job_confirmation_request(job, link: str) -> None:
             job.deliverable,
             _("Please accept or decline it with the link below. No account is needed."),
         ]
-    _send(
+    send_notice(
         to=job.client.invoice_email,
         language=language,
         cooperative=job.cooperative,
@@ -62,7 +42,7 @@ def job_answered(job) -> None:
                 _("%(client)s has declined the order.") % {"client": job.client.name},
                 job.client_decline_reason,
             ]
-    _send(
+    send_notice(
         to=job.member.user.email,
         language=language,
         cooperative=job.cooperative,

@@ -1,45 +1,22 @@
 """E-mails about membership, in the recipient's language, text and HTML.
 
-Every message uses one layout (templates/members/emails/notice_*) and is queued in the outbox
+Every message uses one layout (core.notify, templates/emails/notice_*) and is queued in the outbox
 inside the caller's transaction, so it goes out after commit or not at all.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.notify import send_notice
 from core.references import rf_format
 from tenancy.models import Membership, Role
 
 
 def _language(user, cooperative) -> str:
     return user.language or cooperative.default_language or settings.LANGUAGE_CODE
-
-
-def _send(
-    *, to: str, language: str, cooperative, subject: str, paragraphs: list[str], link: str = ""
-):
-    with translation.override(language):
-        context = {
-            "subject": subject,
-            "paragraphs": paragraphs,
-            "link": link,
-            "cooperative": cooperative,
-        }
-        text = render_to_string("members/emails/notice_body.txt", context)
-        html = render_to_string("members/emails/notice_body.html", context)
-    message = EmailMultiAlternatives(
-        subject=f"[{cooperative.legal_name}] {subject}",
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 def _portal_link(path: str = "/") -> str:
@@ -50,7 +27,7 @@ def _member_message(member, build) -> None:
     language = _language(member.user, member.cooperative)
     with translation.override(language):
         subject, paragraphs = build()
-    _send(
+    send_notice(
         to=member.user.email,
         language=language,
         cooperative=member.cooperative,
@@ -68,7 +45,7 @@ def _staff_message(cooperative, build) -> None:
         language = _language(membership.user, cooperative)
         with translation.override(language):
             subject, paragraphs = build()
-        _send(
+        send_notice(
             to=membership.user.email,
             language=language,
             cooperative=cooperative,
