@@ -76,21 +76,6 @@ def declare_policy(view, *allowed: str):
     return view
 
 
-class PolicyMixin:
-    """For class-based views: enforce the class's `role_policy` in dispatch."""
-
-    role_policy: frozenset[str] | None = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if self.role_policy is None:
-            raise PermissionDenied
-        if not allows(request, self.role_policy):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
 class RolePolicyPermission(BasePermission):
     """Default DRF permission: the view's `role_policy`, and nothing for views without one."""
 

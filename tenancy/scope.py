@@ -121,14 +121,6 @@ def tenant_scope(cooperative: object, *, user_id: int | None = None) -> Iterator
         yield scope
 
 
-@contextmanager
-def user_scope(user_id: int) -> Iterator[Scope]:
-    """Act for a logged-in person before a cooperative is chosen: only their own memberships are
-    visible (used to resolve the active cooperative). Tenant data stays closed."""
-    with _enter(Scope(user_id=user_id)) as scope:
-        yield scope
-
-
 class RequestScope:
     """Handle of `request_scope()`: narrows the person's scope to one cooperative in place."""
 
