@@ -27,6 +27,10 @@ class OutboxEmailBackend(BaseEmailBackend):
                 body=message.body,
                 html_body=html,
                 headers=dict(message.extra_headers),
+                attachments=[
+                    (name, content.encode() if isinstance(content, str) else content, mimetype)
+                    for name, content, mimetype in message.attachments
+                ],
             )
             count += 1
         return count

@@ -11,6 +11,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 STATIC_PREFIX = "smartcoop-static:"
+RESOURCE_PREFIX = "smartcoop-resource:"
 
 
 class FetchRefused(ValueError):
@@ -23,16 +24,20 @@ def _mime(path: str) -> str:
     )
 
 
-def _safe_fetcher():
+def _safe_fetcher(resources: dict[str, tuple[bytes, str]] | None = None):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
         """Serves the project's static files; every other URL is refused (and logged)."""
 
         fetched: list[str]
+        resources: dict[str, tuple[bytes, str]]
 
         def fetch(self, url, headers=None):
             self.fetched.append(url)
+            if url in self.resources:
+                body, mimetype = self.resources[url]
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": mimetype})
             if url.startswith(STATIC_PREFIX):
                 path = finders.find(url[len(STATIC_PREFIX) :].lstrip("/"))
                 if path:
@@ -44,11 +49,21 @@ def _safe_fetcher():
 
     fetcher = StaticOnlyFetcher()
     fetcher.fetched = []
+    fetcher.resources = resources or {}
     return fetcher
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def render_pdf(
+    template: str,
+    context: dict,
+    *,
+    resources: dict[str, tuple[bytes, str]] | None = None,
+    variant: str | None = None,
+) -> bytes:
+    """`resources` are files the caller already holds (a cooperative's logo), addressed as
+    `smartcoop-resource:NAME`; `variant` e.g. "pdf/a-3b" for a ZUGFeRD carrier document."""
     from weasyprint import HTML
 
     html = render_to_string(template, {**context, "STATIC": STATIC_PREFIX})
-    return HTML(string=html, url_fetcher=_safe_fetcher(), base_url=STATIC_PREFIX).write_pdf()
+    document = HTML(string=html, url_fetcher=_safe_fetcher(resources), base_url=STATIC_PREFIX)
+    return document.write_pdf(pdf_variant=variant) if variant else document.write_pdf()

@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import OutboundEmail
+from core.models import OutboundAttachment, OutboundEmail
 
 
 def email_enqueue(
@@ -23,6 +23,7 @@ def email_enqueue(
     bcc: list[str] | None = None,
     reply_to: list[str] | None = None,
     headers: dict | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> OutboundEmail:
     from core import tasks
 
@@ -36,6 +37,10 @@ def email_enqueue(
         body=body,
         html_body=html_body,
         headers=headers or {},
+    )
+    OutboundAttachment.objects.bulk_create(
+        OutboundAttachment(email=email, filename=name, content=content, mimetype=mimetype)
+        for name, content, mimetype in attachments or []
     )
     # robust: a broker outage must not fail the action; email_outbox_flush picks the mail up.
     transaction.on_commit(partial(tasks.email_send.delay, email.pk), robust=True)
@@ -64,6 +69,8 @@ def email_send(*, email_id: int) -> OutboundEmail | None:
         )
         if email.html_body:
             message.attach_alternative(email.html_body, "text/html")
+        for attachment in email.attachments.all():
+            message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
         email.attempts += 1
         try:
             # Holding the row lock while the mail server answers is what keeps a second worker

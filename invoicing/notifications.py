@@ -50,3 +50,41 @@ def job_answered(job) -> None:
         paragraphs=[p for p in paragraphs if p],
         link=f"{settings.SMARTCOOP_BASE_URL.rstrip('/')}/jobs/{job.pk}/",
     )
+
+
+def invoice_returned(invoice) -> None:
+    member = invoice.member
+    language = member.user.language or invoice.cooperative.default_language
+    with translation.override(language):
+        subject = _("Your invoice for %(client)s needs changes") % {"client": invoice.client.name}
+        paragraphs = [
+            _("Staff have returned your invoice to you as a draft. The reason:"),
+            invoice.returned_reason,
+        ]
+    send_notice(
+        to=member.user.email,
+        language=language,
+        cooperative=invoice.cooperative,
+        subject=subject,
+        paragraphs=paragraphs,
+        link=f"{settings.SMARTCOOP_BASE_URL.rstrip('/')}/invoices/{invoice.pk}/",
+    )
+
+
+def invoice_issued(invoice) -> None:
+    member = invoice.member
+    language = member.user.language or invoice.cooperative.default_language
+    with translation.override(language):
+        subject = _("Invoice %(number)s has been issued") % {"number": invoice.number_text}
+        paragraphs = [
+            _("Your invoice to %(client)s over %(gross)s € has been issued and is being sent.")
+            % {"client": invoice.client.name, "gross": invoice.gross_total},
+        ]
+    send_notice(
+        to=member.user.email,
+        language=language,
+        cooperative=invoice.cooperative,
+        subject=subject,
+        paragraphs=paragraphs,
+        link=f"{settings.SMARTCOOP_BASE_URL.rstrip('/')}/invoices/{invoice.pk}/",
+    )

@@ -80,6 +80,17 @@ def client_save(*, client: Client | None, values: dict, member: Member | None) -
                 "leitweg_id": [_("Public clients need a Leitweg-ID (it routes the e-invoice).")]
             },
         )
+    if client.kind != Client.Kind.CONSUMER and not (
+        client.street and client.postal_code and client.city
+    ):
+        message = _("Business and public clients need a full address (street, postal code, city).")
+        raise ApplicationError(
+            message,
+            code="address_required",
+            extra={
+                f: [message] for f in ("street", "postal_code", "city") if not getattr(client, f)
+            },
+        )
     if (
         client.kind == Client.Kind.BUSINESS
         and client.country in EU

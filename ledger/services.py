@@ -20,7 +20,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -392,6 +392,77 @@ def revenue_post_issue(
         lines=_merge(lines),
         actor=actor,
         idempotency_key=f"invoice-issue:{invoice_id}",
+    )
+
+
+def revenue_post_credit_note(
+    *,
+    member: Member,
+    invoice_id: str,
+    original_invoice_id: str,
+    invoice_number: str,
+    net: Decimal,
+    vat_by_rate: dict[Decimal, Decimal],
+    booking_date: date,
+    actor: User | None,
+) -> Transaction:
+    """A partial credit note (net and VAT as positive amounts credited): the receivable and the
+    output VAT go down, and so does what the member was credited — pending revenue, or, where
+    fees were charged on issue, the fee, guarantee and budget shares of the original posting in
+    proportion (half-up; the budget share takes the rounding cent)."""
+    cooperative = member.cooperative
+    if net <= 0:
+        raise ApplicationError(_("A credit note credits a positive amount."), code="negative_net")
+    key = f"invoice-credit:{invoice_id}"
+    existing = Transaction.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    original = Transaction.objects.get(idempotency_key=f"invoice-issue:{original_invoice_id}")
+    gross = net + sum(vat_by_rate.values(), ZERO)
+    lines = [
+        Line(
+            account_system(cooperative=cooperative, kind=AccountKind.RECEIVABLES),
+            -gross,
+            invoice_number,
+        )
+    ]
+    for rate, vat in sorted(vat_by_rate.items()):
+        if vat:
+            lines.append(
+                Line(_vat_account(cooperative, rate), vat, _("VAT %(r)s %%") % {"r": rate})
+            )
+    shares = [
+        entry
+        for entry in original.entries.select_related("account")
+        if entry.account.kind
+        in (AccountKind.FEE_INCOME, AccountKind.GUARANTEE_FUND, AccountKind.MEMBER_BUDGET)
+    ]
+    pending = [e for e in original.entries.all() if e.account.kind == AccountKind.MEMBER_PENDING]
+    if pending:
+        lines.append(Line(pending[0].account, net, _("net revenue credited")))
+    else:
+        original_net = -sum((e.amount for e in shares), ZERO)
+        budget_line = None
+        taken = ZERO
+        for entry in shares:
+            share = (-entry.amount * net / original_net).quantize(CENT, rounding=ROUND_HALF_UP)
+            line = Line(entry.account, share, entry.text)
+            if entry.account.kind == AccountKind.MEMBER_BUDGET:
+                budget_line = line
+            else:
+                lines.append(line)
+                taken += share
+        budget = budget_line.account if budget_line else account_member(member=member)
+        lines.append(Line(budget, net - taken, _("from the budget")))
+    return ledger_post(
+        cooperative=cooperative,
+        booking_date=booking_date,
+        description=_("Credit note %(number)s issued") % {"number": invoice_number},
+        source_type=SourceType.INVOICE,
+        source_id=invoice_id,
+        lines=_merge(lines),
+        actor=actor,
+        idempotency_key=key,
     )
 
 

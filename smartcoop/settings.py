@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.tasks.fees_monthly_floor_all",
         "schedule": 86400.0,
     },
+    "invoice-deliveries-retry": {
+        "task": "invoicing.tasks.invoice_deliveries_retry_all",
+        "schedule": 300.0,
+    },
     "api-tokens-purge-expired": {
         "task": "tenancy.tasks.api_tokens_purge_expired",
         "schedule": 86400.0,
