@@ -53,7 +53,7 @@ def delivery_send(*, delivery_id: int) -> bool:
     already queued and does nothing."""
     with transaction.atomic():
         queued = (
-            InvoiceDelivery.objects.select_for_update(skip_locked=True)
+            InvoiceDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("invoice__client", "invoice__cooperative", "invoice__corrects")
             .filter(pk=delivery_id, email__isnull=True)
             .first()

@@ -385,6 +385,15 @@ def _check_seller(cooperative: Cooperative) -> InvoicingSettings:
             ),
             "seller_tax_id_missing",
         )
+    if not (cooperative.register_court and cooperative.register_number):
+        # § 25a GenG: a cooperative's business letters, invoices included, name its register.
+        raise _error(
+            _(
+                "The cooperative's register court and number are missing; staff enter them in "
+                "the administration before invoices can be issued."
+            ),
+            "seller_register_missing",
+        )
     rules = invoicing_settings(cooperative=cooperative)
     if not (rules.pk and rules.contact_name and rules.contact_phone and rules.contact_email):
         raise _error(

@@ -37,6 +37,8 @@ def ready_to_issue(cooperative) -> None:
     cooperative.vat_id = "DE136695976"
     cooperative.tax_number = "29/123/45678"
     cooperative.bic = "COBADEFFXXX"
+    cooperative.register_court = "Amtsgericht Charlottenburg"
+    cooperative.register_number = "GnR 1234 B"
     cooperative.save()
     with tenant_scope(cooperative):
         InvoicingSettings.objects.create(
