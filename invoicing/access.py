@@ -3,11 +3,11 @@ clients they created or work for and their own jobs. Anything else answers 404."
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from core.policies import STAFF
-from invoicing.models import Client, Job
+from core.policies import ACCOUNTANT, STAFF
+from invoicing.models import Client, Invoice, Job
 
 
 def client_queryset(*, tenancy, user):
@@ -35,3 +35,31 @@ def job_get_for(*, tenancy, user, pk: int) -> Job:
     if job is None:
         raise Http404
     return job
+
+
+def invoice_queryset(*, tenancy, user):
+    """Staff and accountants see the cooperative's invoices; a member their own."""
+    cancelled = Invoice.objects.filter(corrects=OuterRef("pk"), kind=Invoice.Kind.CANCELLATION)
+    queryset = Invoice.objects.select_related("client", "member", "corrects", "job").annotate(
+        is_cancelled=Exists(cancelled)
+    )
+    if tenancy.has_any(STAFF, ACCOUNTANT):
+        return queryset
+    return queryset.filter(member__user=user)
+
+
+def invoice_get_for(*, tenancy, user, pk: int) -> Invoice:
+    invoice = invoice_queryset(tenancy=tenancy, user=user).filter(pk=pk).first()
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def invoice_get_own_draft(*, tenancy, user, pk: int) -> Invoice:
+    """Drafts are the member's own work: even staff change them only by returning them."""
+    invoice = (
+        Invoice.objects.select_related("client", "job").filter(pk=pk, member__user=user).first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from invoicing import api as invoicing_api
+from invoicing import invoice_api
 from ledger import api as ledger_api
 from members import api as members_api
 from tenancy import api as tenancy_api
@@ -27,4 +28,30 @@ urlpatterns = [
         name="application-decision",
     ),
     path("members/<int:pk>/", members_api.MemberDetailApi.as_view(), name="member-detail"),
+    path("invoices/", invoice_api.InvoiceListApi.as_view(), name="invoice-list"),
+    path("invoices/from-job/", invoice_api.InvoiceFromJobApi.as_view(), name="invoice-from-job"),
+    path("invoices/<int:pk>/", invoice_api.InvoiceDetailApi.as_view(), name="invoice-detail"),
+    path(
+        "invoices/<int:pk>/submit/", invoice_api.InvoiceSubmitApi.as_view(), name="invoice-submit"
+    ),
+    path("invoices/<int:pk>/issue/", invoice_api.InvoiceIssueApi.as_view(), name="invoice-issue"),
+    path(
+        "invoices/<int:pk>/return/", invoice_api.InvoiceReturnApi.as_view(), name="invoice-return"
+    ),
+    path(
+        "invoices/<int:pk>/cancel/", invoice_api.InvoiceCancelApi.as_view(), name="invoice-cancel"
+    ),
+    path(
+        "invoices/<int:pk>/credit-notes/",
+        invoice_api.InvoiceCreditNoteApi.as_view(),
+        name="invoice-credit-note",
+    ),
+    path(
+        "invoices/<int:pk>/resend/", invoice_api.InvoiceResendApi.as_view(), name="invoice-resend"
+    ),
+    path(
+        "invoices/<int:pk>/documents/<str:fmt>/",
+        invoice_api.InvoiceDownloadApi.as_view(),
+        name="invoice-download",
+    ),
 ]

@@ -409,6 +409,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "invoicing.models.Job.Status",
         "DocumentKindEnum": "members.models.MemberDocument.Kind",
         "ClientKindEnum": "invoicing.models.Client.Kind",
+        "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
+        "InvoiceKindEnum": "invoicing.models.Invoice.Kind",
     },
 }
 
@@ -422,5 +424,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Document libraries log every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "factur-x": {"level": "WARNING"},
+    },
 }

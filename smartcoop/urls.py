@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core import views as core_views
 from core.admin_site import site as admin_site
 from core.policies import PUBLIC, declare_policy
+from invoicing import invoice_views
 from invoicing import views as invoicing_views
 from ledger import views as ledger_views
 from members import views as member_views
@@ -60,6 +61,27 @@ portal_patterns = (
         path("jobs/<int:pk>/", invoicing_views.job_detail, name="job_detail"),
         path("jobs/<int:pk>/edit/", invoicing_views.job_edit, name="job_edit"),
         path("jobs/<int:pk>/send/", invoicing_views.job_send, name="job_send"),
+        path("jobs/<int:pk>/invoice/", invoice_views.invoice_from_job, name="invoice_from_job"),
+        path("invoices/", invoice_views.invoice_list, name="invoices"),
+        path("invoices/new/", invoice_views.invoice_add, name="invoice_add"),
+        path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice_detail"),
+        path("invoices/<int:pk>/edit/", invoice_views.invoice_edit, name="invoice_edit"),
+        path("invoices/<int:pk>/submit/", invoice_views.invoice_submit, name="invoice_submit"),
+        path("invoices/<int:pk>/delete/", invoice_views.invoice_delete, name="invoice_delete"),
+        path("invoices/<int:pk>/issue/", invoice_views.invoice_issue, name="invoice_issue"),
+        path("invoices/<int:pk>/return/", invoice_views.invoice_return, name="invoice_return"),
+        path("invoices/<int:pk>/cancel/", invoice_views.invoice_cancel, name="invoice_cancel"),
+        path(
+            "invoices/<int:pk>/credit-note/",
+            invoice_views.invoice_credit_note,
+            name="invoice_credit_note",
+        ),
+        path("invoices/<int:pk>/resend/", invoice_views.invoice_resend, name="invoice_resend"),
+        path(
+            "invoices/<int:pk>/<str:fmt>/download/",
+            invoice_views.invoice_download,
+            name="invoice_download",
+        ),
         path("members/<int:pk>/budget/", ledger_views.budget, name="member_budget"),
         path("cooperative/switch/", tenancy_views.cooperative_switch, name="cooperative_switch"),
         path("language/", tenancy_views.language_set, name="language_set"),

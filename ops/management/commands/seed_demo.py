@@ -13,8 +13,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from invoicing import invoice_services
 from invoicing import services as invoicing_services
-from invoicing.models import Client
+from invoicing.invoice_services import LineValues
+from invoicing.models import Client, Invoice, InvoicingSettings, Job
 from ledger import services as ledger_services
 from ledger.models import FeeRule
 from members import services as member_services
@@ -109,6 +111,7 @@ class Command(BaseCommand):
                 with tenant_scope(cooperative):
                     ledger_services.share_payments_post_pending(cooperative=cooperative)
                     self._clients_and_jobs(cooperative, staff=operator)
+                    self._invoices(cooperative, staff=operator)
         for line in lines:
             self.stdout.write(line)
 
@@ -230,6 +233,149 @@ class Command(BaseCommand):
                     job=job, accept=True, name="Demo client", reason="", ip="127.0.0.1"
                 )
                 invoicing_services.job_approve(job=job, actor=staff)
+
+    def _invoices(self, cooperative, *, staff) -> None:
+        """Issued invoices for every VAT case (19 %, 19 % + 7 %, reverse charge, not taxable,
+        exempt, public client with Leitweg-ID, small amount to a consumer), a cancellation and
+        a credit note, and drafts waiting for approval."""
+        member = Member.objects.filter(user__email=f"member@{cooperative.slug}.example").first()
+        other = Member.objects.filter(user__email=f"member2@{cooperative.slug}.example").first()
+        if member is None or Invoice.objects.exists():
+            return
+        if not InvoicingSettings.objects.exists():
+            InvoicingSettings.objects.create(
+                cooperative=cooperative,
+                contact_name="Rechnungsstelle",
+                contact_phone="+49 30 555 0100",
+                contact_email=f"rechnung@{cooperative.slug}.example",
+            )
+        clients = {c.name: c for c in Client.objects.all()}
+        more = {
+            "Zürich Design AG": {
+                "kind": "business",
+                "street": "Limmatquai 1",
+                "postal_code": "8001",
+                "city": "Zürich",
+                "country": "CH",
+                "language": "en",
+                "invoice_email": "ap@zuerich-design.example",
+            },
+            "Eva Muster": {
+                "kind": "consumer",
+                "street": "Gartenweg 4",
+                "postal_code": "14467",
+                "city": "Potsdam",
+                "country": "DE",
+                "language": "de",
+                "invoice_email": "eva.muster@example.org",
+            },
+        }
+        for name, values in more.items():
+            clients[name] = invoicing_services.client_save(
+                client=None,
+                member=member,
+                values={
+                    "name": name,
+                    "contact_person": "",
+                    "vat_id": "",
+                    "leitweg_id": "",
+                    "payment_terms_days": 14,
+                    **values,
+                },
+            )
+
+        def line(text, quantity, price, unit="HUR", category="S", rate="19"):
+            return LineValues(
+                description=text,
+                quantity=Decimal(quantity),
+                unit=unit,
+                unit_price=Decimal(price),
+                vat_category=category,
+                vat_rate=Decimal(rate),
+            )
+
+        def write(owner, client_name, lines, *, stage="issued", **values):
+            client = clients[client_name]
+            invoice = invoice_services.invoice_save_draft(
+                invoice=None,
+                member=owner,
+                values={
+                    "client": client,
+                    "supply_date": date(2026, 11, 13),
+                    "payment_terms_days": client.payment_terms_days,
+                    **values,
+                },
+                lines=lines,
+            )
+            if stage == "draft":
+                return invoice
+            invoice_services.invoice_submit(invoice=invoice, actor=owner.user)
+            if stage == "submitted":
+                return invoice
+            return invoice_services.invoice_issue(invoice=invoice, actor=staff)
+
+        job = Job.objects.filter(member=member, status=Job.Status.APPROVED).first()
+        if job is not None:
+            first = invoice_services.invoice_draft_from_job(job=job, member=member)
+            invoice_services.invoice_submit(invoice=first, actor=member.user)
+            invoice_services.invoice_issue(invoice=first, actor=staff)
+        hourly = write(member, "Atelier Nord GmbH", [line("Workshop moderation", "37.5", "85.00")])
+        invoice_services.invoice_cancel(
+            invoice=hourly, actor=staff, reason="Invoiced to the wrong company"
+        )
+        write(
+            member,
+            "Atelier Nord GmbH",
+            [
+                line("Layout of the annual report", "3", "99.99", unit="DAY"),
+                line("Rights of use for the illustrations", "1", "450.00", unit="LS", rate="7"),
+            ],
+            vat_note="§ 12 (2) no. 7 c UStG (rights of use)",
+        )
+        write(
+            member,
+            "Studio Lumière SARL",
+            [line("Photo series, 20 images", "1", "1000.00", unit="LS", category="AE", rate="0")],
+        )
+        write(
+            member,
+            "Zürich Design AG",
+            [line("Brand workshop (remote)", "2", "400.00", unit="DAY", category="O", rate="0")],
+        )
+        write(
+            member,
+            "Atelier Nord GmbH",
+            [line("Adult education course with certificate", "6", "60.00", category="E", rate="0")],
+            vat_note="§ 4 Nr. 21 UStG",
+        )
+        public = write(
+            member, "Bezirksamt Pankow", [line("Illustrations for a school brochure", "8", "70.00")]
+        )
+        invoice_services.invoice_credit_note(
+            invoice=public,
+            actor=staff,
+            reason="One hour less than invoiced",
+            lines=[line("Illustrations for a school brochure", "1", "70.00")],
+        )
+        write(member, "Eva Muster", [line("Portrait drawing", "1", "180.00", unit="C62")])
+        write(
+            other or member,
+            "Atelier Nord GmbH",
+            [line("Translation DE-UK", "12", "45.00")],
+            stage="submitted",
+        )
+        write(
+            member,
+            "Studio Lumière SARL",
+            [line("Retouching", "5", "55.00", category="AE", rate="0")],
+            stage="submitted",
+        )
+        write(
+            member,
+            "Eva Muster",
+            [line("Family portrait", "1", "240.00", unit="C62")],
+            stage="draft",
+        )
 
     def _user(self, email: str, full_name: str, language: str) -> User:
         user = User.objects.filter(email=email).first()
