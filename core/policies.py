@@ -19,7 +19,7 @@ from inspect import isclass
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from rest_framework import exceptions
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -77,10 +77,13 @@ def declare_policy(view, *allowed: str):
 
 
 class RolePolicyPermission(BasePermission):
-    """Default DRF permission: the view's `role_policy`, and nothing for views without one."""
+    """Default DRF permission: the view's `role_policy`, and nothing for views without one.
+    A view that reads for more roles than may write sets `write_role_policy` as well."""
 
     def has_permission(self, request, view) -> bool:
         policy = getattr(view, "role_policy", None)
+        if request.method not in SAFE_METHODS and hasattr(view, "write_role_policy"):
+            policy = view.write_role_policy
         if policy is None:
             return False
         if PUBLIC not in policy and not request.user.is_authenticated:

@@ -185,6 +185,7 @@ class InvoiceListApi(generics.ListAPIView):
     """Invoices, newest first; filter by status, kind, client, member, year. POST: a draft."""
 
     role_policy = frozenset({MEMBER, STAFF, ACCOUNTANT})
+    write_role_policy = frozenset({MEMBER})
     serializer_class = InvoiceSerializer
 
     def get_queryset(self):
@@ -245,6 +246,7 @@ class InvoiceDetailApi(APIView):
     """One invoice with lines and e-mails; PUT changes and DELETE removes one's own draft."""
 
     role_policy = frozenset({MEMBER, STAFF, ACCOUNTANT})
+    write_role_policy = frozenset({MEMBER})
 
     @extend_schema(responses=InvoiceDetailSerializer, operation_id="invoices_retrieve")
     def get(self, request, pk: int):
