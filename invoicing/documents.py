@@ -9,6 +9,7 @@ GoBD asks us to keep.
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 from decimal import Decimal
 
@@ -192,11 +193,11 @@ def _logo(invoice: Invoice) -> dict[str, tuple[bytes, str]]:
     return {f"{RESOURCE_PREFIX}logo": (body, mimetype)}
 
 
-def _epc_qr_svg(invoice: Invoice) -> str:
+def _epc_qr_png(invoice: Invoice) -> bytes:
     """EPC069-12 (GiroCode) credit transfer QR: a banking app fills in payee, IBAN, amount and
-    the RF reference. Inline SVG, so rendering fetches nothing."""
+    the RF reference. A small PNG handed to the renderer, so rendering fetches nothing."""
     if invoice.kind != Invoice.Kind.INVOICE or invoice.gross_total <= 0:
-        return ""
+        return b""
     from segno import helpers
 
     qr = helpers.make_epc_qr(
@@ -206,11 +207,17 @@ def _epc_qr_svg(invoice: Invoice) -> str:
         reference=invoice.rf_reference,
         bic=invoice.seller["bic"] or None,
     )
-    return qr.svg_inline(scale=2, omitsize=False)
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=4, border=2)
+    return buffer.getvalue()
 
 
 def render_invoice_pdf(invoice: Invoice, *, variant: str | None = None) -> bytes:
     resources = _logo(invoice)
+    has_logo = bool(resources)
+    qr = _epc_qr_png(invoice)
+    if qr:
+        resources[f"{RESOURCE_PREFIX}qr"] = (qr, "image/png")
     with translation.override(invoice.language or "de"):
         context = {
             "invoice": invoice,
@@ -227,12 +234,18 @@ def render_invoice_pdf(invoice: Invoice, *, variant: str | None = None) -> bytes
             "notes": vat_notes(invoice),
             "payment_terms": payment_terms_text(invoice),
             "rf_formatted": rf_format(invoice.rf_reference),
-            "qr_svg": _epc_qr_svg(invoice),
-            "logo": f"{RESOURCE_PREFIX}logo" if resources else "",
+            "qr": f"{RESOURCE_PREFIX}qr" if qr else "",
+            "logo": f"{RESOURCE_PREFIX}logo" if has_logo else "",
             "colour": invoice.cooperative.colour,
             "corrects": invoice.corrects,
         }
-        return render_pdf("pdf/invoice.html", context, resources=resources, variant=variant)
+        return render_pdf(
+            "pdf/invoice.html",
+            context,
+            resources=resources,
+            variant=variant,
+            stylesheets=("css/pdf.css", "css/invoice-pdf.css"),
+        )
 
 
 def render(invoice: Invoice, fmt: str) -> bytes:

@@ -31,7 +31,7 @@ from invoicing.models import (
     Unit,
     VatCategory,
 )
-from invoicing.numbering import number_format, number_next
+from invoicing.numbering import counter_next, number_format
 from invoicing.services import EU
 from ledger import services as ledger_services
 from ledger.models import Transaction
@@ -353,7 +353,7 @@ def invoice_delete_draft(*, invoice: Invoice) -> None:
     invoice.delete()
 
 
-def _check_complete(invoice: Invoice) -> None:
+def _check_complete(invoice: Invoice, *, lines_checked_later: bool = False) -> None:
     """What § 14 (4) UStG needs before a number is given."""
     if not (invoice.supply_date or (invoice.period_start and invoice.period_end)):
         raise _error(
@@ -371,7 +371,7 @@ def _check_complete(invoice: Invoice) -> None:
             "buyer_address_required",
             "client",
         )
-    if not invoice.lines.exists():
+    if not lines_checked_later and not invoice.lines.exists():
         raise _error(_("An invoice needs at least one line."), "no_lines", "lines")
 
 
@@ -533,6 +533,8 @@ def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> 
     cooperative = invoice.cooperative
     rules = _check_seller(cooperative)
     lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("position"))
+    if not lines:
+        raise _error(_("An invoice needs at least one line."), "no_lines", "lines")
     totals = vat.compute(
         [
             vat.LineInput(
@@ -549,7 +551,8 @@ def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> 
             raise ApplicationError(_("The invoice lines changed; please check them."), code="stale")
     _apply_totals(invoice, totals)
     series = rules.number_series
-    number = number_next(cooperative=cooperative, series=series, year=today.year)
+    counter = counter_next(cooperative=cooperative, series=series, year=today.year)
+    number = counter.last_number
     invoice.series, invoice.year, invoice.number = series, today.year, number
     invoice.number_text = number_format(series=series, year=today.year, number=number)
     invoice.issue_date = today
@@ -560,13 +563,10 @@ def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> 
     invoice.language = invoice.client.language
     # The RF reference carries the invoice number, so a payer who types it gives us both.
     invoice.rf_reference = rf_reference(f"{series}{today.year}{number:05d}")
-    from invoicing.models import NumberCounter  # the row number_next() locked
-
-    counter = NumberCounter.objects.get(series=series, year=today.year)
     invoice.previous_hash = counter.last_hash
     invoice.hash = fingerprint(invoice=invoice, lines=lines, previous_hash=counter.last_hash)
     counter.last_hash = invoice.hash
-    counter.save(update_fields=["last_hash"])
+    counter.save(update_fields=["last_number", "last_hash"])
     invoice.status = Invoice.Status.ISSUED
     invoice.issued_at = timezone.now()
     invoice.issued_by = actor
@@ -586,12 +586,13 @@ def invoice_issue(*, invoice: Invoice, actor: User | None, auto: bool = False) -
     with transaction.atomic():
         locked = (
             Invoice.objects.select_for_update(of=("self",))
-            .select_related("client", "member", "job", "cooperative")
+            .select_related("client", "member__user", "job", "cooperative")
             .get(pk=invoice.pk)
         )
+        locked.member.cooperative = locked.cooperative
         if locked.status != Invoice.Status.SUBMITTED:
             raise _error(_("Only submitted invoices can be issued."), "not_submitted")
-        _check_complete(locked)
+        _check_complete(locked, lines_checked_later=True)
         issued = _issue(locked, actor, auto=auto, today=timezone.localdate())
         ledger_services.revenue_post_issue(
             member=issued.member,

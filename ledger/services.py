@@ -82,7 +82,8 @@ def accounts_ensure(*, cooperative: Cooperative) -> dict[str, Account]:
 
 
 def account_system(*, cooperative: Cooperative, kind: str) -> Account:
-    return accounts_ensure(cooperative=cooperative)[kind]
+    found = Account.objects.filter(member__isnull=True, kind=kind).first()
+    return found if found is not None else accounts_ensure(cooperative=cooperative)[kind]
 
 
 def account_member(*, member: Member, kind: str = AccountKind.MEMBER_BUDGET) -> Account:
@@ -102,6 +103,24 @@ def account_member(*, member: Member, kind: str = AccountKind.MEMBER_BUDGET) -> 
 
 
 # --- Posting ---------------------------------------------------------------------------------
+
+
+def _add_to_balances(totals: list[tuple[int, Decimal]]) -> None:
+    """One statement for all accounts of a posting. Every posting of a cooperative holds its
+    chain-head lock, so two postings never lock the same accounts in different orders."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        for account_id, amount in totals:
+            Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
+        return
+    values = ", ".join(["(%s::bigint, %s::numeric)"] * len(totals))
+    params = [item for pair in totals for item in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Account._meta.db_table} AS a SET balance = a.balance + v.amount "  # noqa: S608
+            f"FROM (VALUES {values}) AS v(id, amount) WHERE a.id = v.id",
+            params,
+        )
 
 
 def _canonical(tx: Transaction, lines: list[Line]) -> str:
@@ -145,6 +164,9 @@ def _check_lines(lines: list[Line], cooperative_id: int) -> list[Line]:
 
 def _lock_head(cooperative: Cooperative) -> ChainHead:
     """Serialise postings of one cooperative (numbering, chain, fee caps, period locks)."""
+    head = ChainHead.objects.select_for_update().filter(cooperative=cooperative).first()
+    if head is not None:
+        return head
     ChainHead.objects.get_or_create(cooperative=cooperative)
     return ChainHead.objects.select_for_update().get(cooperative=cooperative)
 
@@ -166,10 +188,6 @@ def ledger_post(
     reverses: Transaction | None = None,
 ) -> Transaction:
     """Post a balanced transaction. With an idempotency key, posting again returns the first."""
-    if idempotency_key:
-        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
     if not isinstance(booking_date, date) or isinstance(booking_date, datetime):
         raise TypeError("booking_date must be a date")
     lines = [line for line in lines if line.amount != 0] if len(lines) > 2 else lines
@@ -212,8 +230,7 @@ def ledger_post(
         totals: dict[int, Decimal] = {}
         for line in lines:
             totals[line.account.pk] = totals.get(line.account.pk, ZERO) + line.amount
-        for account_id, amount in sorted(totals.items()):  # fixed lock order: no deadlocks
-            Account.objects.filter(pk=account_id).update(balance=F("balance") + amount)
+        _add_to_balances(sorted(totals.items()))
         head.last_sequence = tx.sequence
         head.last_hash = tx.hash
         head.save(update_fields=["last_sequence", "last_hash"])
@@ -299,11 +316,23 @@ def fees_this_year(*, member: Member, on: date) -> Decimal:
 # --- Revenue of an invoice -------------------------------------------------------------------
 
 
-def _vat_account(cooperative: Cooperative, rate: Decimal) -> Account:
+def _vat_account(
+    cooperative: Cooperative, rate: Decimal, accounts: dict[str, Account] | None = None
+) -> Account:
     kinds = {Decimal("19"): AccountKind.OUTPUT_VAT_19, Decimal("7"): AccountKind.OUTPUT_VAT_7}
     if rate not in kinds:
         raise ApplicationError(_("No output VAT account for this rate."), code="vat_rate")
+    if accounts is not None:
+        return accounts[kinds[rate]]
     return account_system(cooperative=cooperative, kind=kinds[rate])
+
+
+def _system_accounts(cooperative: Cooperative) -> dict[str, Account]:
+    """All system accounts in one query (created on first use)."""
+    found = {a.kind: a for a in Account.objects.filter(member__isnull=True)}
+    if all(kind in found for kind in ACCOUNT_DEFAULTS if kind not in MEMBER_KINDS):
+        return found
+    return accounts_ensure(cooperative=cooperative)
 
 
 def _fee_lines(member: Member, net: Decimal, on: date, source_account: Account) -> list[Line]:
@@ -354,21 +383,16 @@ def revenue_post_issue(
             _("Cancel an invoice by reversing its postings, not with a negative amount."),
             code="negative_net",
         )
-    existing = Transaction.objects.filter(idempotency_key=f"invoice-issue:{invoice_id}").first()
-    if existing is not None:
-        return existing
+    # Posting twice returns the first posting: ledger_post checks the key under the lock.
     gross = net + sum(vat_by_rate.values(), ZERO)
-    lines = [
-        Line(
-            account_system(cooperative=cooperative, kind=AccountKind.RECEIVABLES),
-            gross,
-            invoice_number,
-        )
-    ]
+    accounts = _system_accounts(cooperative)
+    lines = [Line(accounts[AccountKind.RECEIVABLES], gross, invoice_number)]
     for rate, vat in sorted(vat_by_rate.items()):
         if vat:
             lines.append(
-                Line(_vat_account(cooperative, rate), -vat, _("VAT %(r)s %%") % {"r": rate})
+                Line(
+                    _vat_account(cooperative, rate, accounts), -vat, _("VAT %(r)s %%") % {"r": rate}
+                )
             )
     if fee_rule_for(member=member).charge_on == FeeRule.ChargeOn.ISSUE:
         clearing = account_member(member=member, kind=AccountKind.MEMBER_PENDING)

@@ -101,8 +101,8 @@ def test_pdf_rendering_cannot_fetch_anything(alice):
     fetched = []
     original = pdf._safe_fetcher
 
-    def spy():
-        fetcher = original()
+    def spy(*args):
+        fetcher = original(*args)
         fetched.append(fetcher)
         return fetcher
 
@@ -120,5 +120,6 @@ def test_pdf_rendering_cannot_fetch_anything(alice):
     finally:
         pdf._safe_fetcher = original
     assert content.startswith(b"%PDF-")
-    urls = fetched[0].fetched
-    assert urls and all(u.startswith(pdf.STATIC_PREFIX) for u in urls)
+    urls = fetched[0].fetched  # the stylesheets are parsed once per process, not per document
+    assert all(u.startswith(pdf.STATIC_PREFIX) for u in urls)
+    assert not [u for u in urls if "127.0.0.1" in u or u.startswith("file:")]

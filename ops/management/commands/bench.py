@@ -11,6 +11,8 @@ from django.utils.module_loading import import_string
 
 SCENARIOS = {
     "rls": ("tenancy.bench.rls", 100_000),
+    "invoice_issue": ("invoicing.bench.invoice_issue", 10_000),
+    "invoice_pdf": ("invoicing.bench.invoice_pdf", 200),
 }
 
 
@@ -24,12 +26,21 @@ class Command(BaseCommand):
     def handle(self, *args, scenario: str, scale: int | None, **options):
         path, default_scale = SCENARIOS[scenario]
         scale = scale or default_scale
-        if scale < 100:
-            raise CommandError("--scale must be at least 100")
+        if scale < 10:
+            raise CommandError("--scale must be at least 10")
         try:
             result = import_string(path)(scale=scale)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
+        extra = {
+            k: v for k, v in result.items() if k not in ("floor_s", "app_s", "ratio", "queries")
+        }
+        if extra:
+            self.stdout.write(
+                " ".join(
+                    f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in extra.items()
+                )
+            )
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(
             f"scenario={scenario} scale={scale} floor_s={result['floor_s']:.3f} "
