@@ -124,3 +124,23 @@ def test_a_rolled_back_action_sends_no_e_mail(worker, db):
         )
         raise RuntimeError("the action failed")
     assert OutboundEmail.objects.count() == 0
+
+
+def test_an_issued_invoice_reaches_the_client_through_the_worker(worker, alice, sabine):
+    from invoicing.models import InvoiceDelivery
+    from tests.invoicing.conftest import draft, issue, line, make_client, ready_to_issue
+
+    ready_to_issue(alice.cooperative)
+    client = make_client(alice)
+    invoice = issue(alice, draft(alice, client, [line()]), sabine)
+
+    def sent():
+        with tenant_scope(alice.cooperative):
+            delivery = InvoiceDelivery.objects.select_related("email").get(invoice=invoice)
+            return delivery.email_id and delivery.email.status == OutboundEmail.Status.SENT
+
+    assert _wait_for(sent, timeout=60)
+    with tenant_scope(alice.cooperative):
+        email = InvoiceDelivery.objects.get(invoice=invoice).email
+    assert email.to == ["rechnung@atelier.example"]
+    assert [a.filename for a in email.attachments.all()] == [f"{invoice.number_text}.zugferd.pdf"]
