@@ -12,6 +12,7 @@ from facturx import get_xml_from_pdf
 from pypdf import PdfReader
 
 from core import pdf as core_pdf
+from core.exceptions import ApplicationError
 from core.models import OutboundEmail
 from invoicing import delivery, documents, invoice_services
 from invoicing.einvoice.validate import fatal, validate
@@ -182,5 +183,6 @@ def test_issuing_e_mails_the_client_the_zugferd_pdf_and_the_xml_for_public_clien
         assert queued.status == "sent"
         again = delivery.delivery_resend(invoice=invoice, actor=sabine.user, to="other@amt.example")
         assert again.to == "other@amt.example" and InvoiceDelivery.objects.count() == 2
-        with pytest.raises(Exception, match="valid e-mail"):
+        with pytest.raises(ApplicationError) as wrong:
             delivery.delivery_resend(invoice=invoice, actor=sabine.user, to="not-an-address")
+        assert wrong.value.code == "invalid_email" and wrong.value.extra["to"]
