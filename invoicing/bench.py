@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, connections, reset_queries, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from invoicing import documents, invoice_services
@@ -167,8 +167,13 @@ def invoice_issue(*, scale: int) -> dict:
     cooperative, user = _cooperative()
     ids = _prepare(cooperative, user, scale)
     floor = _floor_inserts(cooperative.pk, scale)
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
+    counted = [0]
+
+    def count(execute, sql, params, many, context):
+        counted[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         started = time.perf_counter()
         for invoice_id in ids:
             with tenant_scope(cooperative):
@@ -186,7 +191,7 @@ def invoice_issue(*, scale: int) -> dict:
         "floor_s": floor,
         "app_s": app,
         "ratio": floor / app,
-        "queries": round(len(captured.captured_queries) / scale, 1),
+        "queries": round(counted[0] / scale, 1),
     }
 
 

@@ -3,6 +3,7 @@ its XML inside) and, for public clients, the XRechnung XML that their portals re
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from invoicing import documents
 from invoicing.models import Invoice, InvoiceDelivery, InvoiceDocument
 
 STUCK_AFTER = timedelta(minutes=5)
+logger = logging.getLogger(__name__)
 
 
 def delivery_create(*, invoice: Invoice, requested_by, to: str = "") -> InvoiceDelivery:
@@ -58,7 +60,7 @@ def delivery_send(*, delivery_id: int) -> bool:
             .filter(pk=delivery_id, email__isnull=True)
             .first()
         )
-        if queued is None:
+        if queued is None or queued.attempts >= InvoiceDelivery.MAX_ATTEMPTS:
             return False
         invoice = queued.invoice
         language = invoice.language or "de"
@@ -76,25 +78,37 @@ def delivery_send(*, delivery_id: int) -> bool:
                 documents.payment_terms_text(invoice),
                 _("The PDF contains the e-invoice data (ZUGFeRD/Factur-X)."),
             ]
+        queued.attempts += 1
+        try:
+            with transaction.atomic():
+                attachments = attachments_for(invoice)
+        except ApplicationError as exc:  # an invalid e-invoice is not sent; staff see why
+            queued.failed_reason = exc.message
+            queued.save(update_fields=["attempts", "failed_reason"])
+            logger.error("invoice %s not sent: %s", invoice.number_text, exc.message)
+            return False
         queued.email = queue_notice_with_files(
             to=queued.to,
             language=language,
             cooperative=invoice.cooperative,
             subject=subject,
             paragraphs=paragraphs,
-            attachments=attachments_for(invoice),
+            attachments=attachments,
             reply_to=invoice.seller.get("contact_email", ""),
         )
-        queued.save(update_fields=["email"])
+        queued.failed_reason = ""
+        queued.save(update_fields=["email", "attempts", "failed_reason"])
     return True
 
 
 def deliveries_send_stuck() -> int:
     cutoff = timezone.now() - STUCK_AFTER
     ids = list(
-        InvoiceDelivery.objects.filter(email__isnull=True, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )[:200]
+        InvoiceDelivery.objects.filter(
+            email__isnull=True,
+            created_at__lt=cutoff,
+            attempts__lt=InvoiceDelivery.MAX_ATTEMPTS,
+        ).values_list("pk", flat=True)[:200]
     )
     return sum(1 for delivery_id in ids if delivery_send(delivery_id=delivery_id))
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
 from core.pdf import RESOURCE_PREFIX, render_pdf
 from core.references import rf_format
 from invoicing.einvoice.data import EInvoice, Line, Party, VatGroup
@@ -167,10 +168,12 @@ def einvoice_data(invoice: Invoice) -> EInvoice:
         gross_total=invoice.gross_total * sign,
         due_date=invoice.due_date,
         payment_terms=terms,
-        iban=seller["iban"],
-        bic=seller["bic"],
-        account_name=seller["name"],
-        remittance=invoice.rf_reference,
+        # A correction asks the client for nothing: no account to pay into, no reference.
+        payment_means_code="58" if sign > 0 else "1",
+        iban=seller["iban"] if sign > 0 else "",
+        bic=seller["bic"] if sign > 0 else "",
+        account_name=seller["name"] if sign > 0 else "",
+        remittance=invoice.rf_reference if sign > 0 else "",
         supply_date=invoice.supply_date,
         period_start=invoice.period_start,
         period_end=invoice.period_end,
@@ -280,13 +283,47 @@ def render(invoice: Invoice, fmt: str) -> bytes:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+class EInvoiceInvalid(ApplicationError):
+    """A generated e-invoice failed EN 16931 or XRechnung: it is neither stored nor sent
+    (BMF 15.10.2025: a format error means it is no e-invoice)."""
+
+
+CHECKS = {
+    FORMATS.ZUGFERD: ("cii", False, "en16931"),
+    FORMATS.XRECHNUNG_CII: ("cii", True, "xrechnung"),
+    FORMATS.XRECHNUNG_UBL: ("ubl", True, None),
+}
+
+
+def check_xml(invoice: Invoice, fmt: str) -> None:
+    from invoicing.einvoice.cii import build_cii
+    from invoicing.einvoice.ubl import build_ubl
+    from invoicing.einvoice.validate import fatal, validate
+
+    if fmt not in CHECKS:
+        return
+    syntax, xrechnung, profile = CHECKS[fmt]
+    data = einvoice_data(invoice)
+    xml = build_cii(data, profile=profile) if syntax == "cii" else build_ubl(data)
+    problems = fatal(validate(xml, syntax=syntax, xrechnung=xrechnung))
+    if problems:
+        summary = "; ".join(f"{p.rule}: {p.message}" for p in problems[:5])
+        raise EInvoiceInvalid(
+            _("The e-invoice %(number)s failed validation: %(problems)s")
+            % {"number": invoice.number_text, "problems": summary},
+            code="einvoice_invalid",
+        )
+
+
 def invoice_document(*, invoice: Invoice, fmt: str) -> InvoiceDocument:
-    """The stored document, rendered the first time it is asked for."""
+    """The stored document, rendered (and, for e-invoices, validated) the first time it is
+    asked for."""
     existing = InvoiceDocument.objects.filter(invoice=invoice, format=fmt).first()
     if existing is not None:
         return existing
     if not invoice.is_issued:
         raise ValueError("only issued invoices have documents")
+    check_xml(invoice, fmt)
     content = render(invoice, fmt)
     try:
         with transaction.atomic():

@@ -32,7 +32,12 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
             "net_amount",
         ]
         read_only_fields = ["position", "net_amount"]
-        extra_kwargs = {"detail": {"required": False}}
+        extra_kwargs = {
+            "detail": {"required": False},
+            "unit": {"required": True},
+            "vat_category": {"required": True},
+            "vat_rate": {"required": True},
+        }
 
 
 class InvoiceDeliverySerializer(serializers.ModelSerializer):
@@ -40,7 +45,7 @@ class InvoiceDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InvoiceDelivery
-        fields = ["id", "to", "status", "created_at"]
+        fields = ["id", "to", "status", "created_at", "attempts", "failed_reason"]
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -172,9 +177,9 @@ def _write_serializer(request, data):
     )
 
 
-def _detail(invoice: Invoice) -> dict:
+def _detail(request, invoice: Invoice) -> dict:
     fresh = (
-        Invoice.objects.select_related("client", "member", "corrects")
+        access.invoice_queryset(tenancy=request.tenancy, user=request.user)
         .prefetch_related("lines", "deliveries__email")
         .get(pk=invoice.pk)
     )
@@ -218,7 +223,7 @@ class InvoiceListApi(generics.ListAPIView):
         invoice = invoice_services.invoice_save_draft(
             invoice=None, member=member, values=values, lines=lines
         )
-        return Response(_detail(invoice), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, invoice), status=status.HTTP_201_CREATED)
 
 
 class InvoiceFromJobApi(APIView):
@@ -239,7 +244,7 @@ class InvoiceFromJobApi(APIView):
         invoice = invoice_services.invoice_draft_from_job(
             job=serializer.validated_data["job"], member=member
         )
-        return Response(_detail(invoice), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, invoice), status=status.HTTP_201_CREATED)
 
 
 class InvoiceDetailApi(APIView):
@@ -251,7 +256,7 @@ class InvoiceDetailApi(APIView):
     @extend_schema(responses=InvoiceDetailSerializer, operation_id="invoices_retrieve")
     def get(self, request, pk: int):
         invoice = access.invoice_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
-        return Response(_detail(invoice))
+        return Response(_detail(request, invoice))
 
     @extend_schema(
         request=InvoiceWriteSerializer,
@@ -266,7 +271,7 @@ class InvoiceDetailApi(APIView):
         invoice = invoice_services.invoice_save_draft(
             invoice=invoice, member=invoice.member, values=values, lines=lines
         )
-        return Response(_detail(invoice))
+        return Response(_detail(request, invoice))
 
     @extend_schema(responses={204: None}, operation_id="invoices_destroy")
     def delete(self, request, pk: int):
@@ -284,7 +289,7 @@ class InvoiceSubmitApi(APIView):
     def post(self, request, pk: int):
         invoice = access.invoice_get_own_draft(tenancy=request.tenancy, user=request.user, pk=pk)
         invoice = invoice_services.invoice_submit(invoice=invoice, actor=request.user)
-        return Response(_detail(invoice))
+        return Response(_detail(request, invoice))
 
 
 class InvoiceIssueApi(APIView):
@@ -296,7 +301,7 @@ class InvoiceIssueApi(APIView):
     def post(self, request, pk: int):
         invoice = access.invoice_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
         invoice = invoice_services.invoice_issue(invoice=invoice, actor=request.user)
-        return Response(_detail(invoice))
+        return Response(_detail(request, invoice))
 
 
 class InvoiceReturnApi(APIView):
@@ -314,7 +319,7 @@ class InvoiceReturnApi(APIView):
         invoice = invoice_services.invoice_return(
             invoice=invoice, actor=request.user, reason=serializer.validated_data["reason"]
         )
-        return Response(_detail(invoice))
+        return Response(_detail(request, invoice))
 
 
 class InvoiceCancelApi(APIView):
@@ -334,7 +339,7 @@ class InvoiceCancelApi(APIView):
         cancellation = invoice_services.invoice_cancel(
             invoice=invoice, actor=request.user, reason=serializer.validated_data["reason"]
         )
-        return Response(_detail(cancellation), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, cancellation), status=status.HTTP_201_CREATED)
 
 
 class InvoiceCreditNoteApi(APIView):
@@ -369,7 +374,7 @@ class InvoiceCreditNoteApi(APIView):
             reason=serializer.validated_data["reason"],
             lines=lines,
         )
-        return Response(_detail(credit), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, credit), status=status.HTTP_201_CREATED)
 
 
 class InvoiceResendApi(APIView):

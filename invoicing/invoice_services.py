@@ -267,7 +267,7 @@ def invoice_save_draft(
         raise _error(_("This job was declined or cancelled."), "job_closed", "job")
     if invoice.period_start and invoice.period_end and invoice.period_end < invoice.period_start:
         raise _error(_("The service period ends before it starts."), "period_order", "period_end")
-    if client.kind == Client.Kind.PUBLIC and not invoice.buyer_reference:
+    if client.kind == Client.Kind.PUBLIC:
         invoice.buyer_reference = client.leitweg_id  # XRechnung BT-10 routes the e-invoice
     if invoice.payment_terms_days is None or invoice.payment_terms_days > 120:
         raise _error(
@@ -375,8 +375,19 @@ def _check_complete(invoice: Invoice, *, lines_checked_later: bool = False) -> N
         raise _error(_("An invoice needs at least one line."), "no_lines", "lines")
 
 
-def _check_seller(cooperative: Cooperative) -> InvoicingSettings:
+def _check_seller(
+    cooperative: Cooperative, categories: set[str] = frozenset()
+) -> InvoicingSettings:
     """What the cooperative must have set up before it can issue (§ 14 (4) no. 2 UStG, BR-DE-2)."""
+    if VatCategory.REVERSE_CHARGE in categories and not cooperative.vat_id:
+        # § 14a (1) UStG: a reverse-charge invoice states both VAT IDs (BR-AE-02).
+        raise _error(
+            _(
+                "Reverse-charge invoices need the cooperative's VAT ID; staff enter it in the "
+                "administration first."
+            ),
+            "seller_vat_id_missing",
+        )
     if not (cooperative.vat_id or cooperative.tax_number):
         raise _error(
             _(
@@ -433,7 +444,10 @@ def invoice_submit(*, invoice: Invoice, actor: User) -> Invoice:
         invoice.returned_reason = ""
         invoice.save(update_fields=["status", "submitted_at", "returned_reason"])
         if _auto_issue_allowed(invoice, invoicing_settings(cooperative=invoice.cooperative)):
-            return invoice_issue(invoice=invoice, actor=None, auto=True)
+            try:
+                return invoice_issue(invoice=invoice, actor=None, auto=True)
+            except ApplicationError:
+                pass  # e.g. a locked month: it waits for staff, who see the reason on issuing
     return invoice
 
 
@@ -442,9 +456,14 @@ def invoice_return(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     reason = (reason or "").strip()
     if not reason:
         raise _error(_("Please give a reason."), "reason_required", "reason")
-    if invoice.status != Invoice.Status.SUBMITTED:
-        raise _error(_("Only submitted invoices can be returned."), "not_submitted")
     with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("member__user", "client", "cooperative")
+            .get(pk=invoice.pk)
+        )
+        if invoice.status != Invoice.Status.SUBMITTED:
+            raise _error(_("Only submitted invoices can be returned."), "not_submitted")
         invoice.status = Invoice.Status.DRAFT
         invoice.returned_reason = reason
         invoice.save(update_fields=["status", "returned_reason"])
@@ -509,6 +528,15 @@ def fingerprint(*, invoice: Invoice, lines: list[InvoiceLine], previous_hash: st
         "totals": [str(invoice.net_total), str(invoice.vat_total), str(invoice.gross_total)],
         "vat": invoice.vat_breakdown,
         "rf": invoice.rf_reference,
+        "texts": [
+            invoice.note,
+            invoice.vat_note,
+            invoice.reason,
+            invoice.buyer_reference,
+            invoice.currency,
+            invoice.payment_terms_days,
+            invoice.small_amount,
+        ],
         "lines": [
             [
                 line.position,
@@ -531,10 +559,28 @@ def fingerprint(*, invoice: Invoice, lines: list[InvoiceLine], previous_hash: st
 def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> Invoice:
     """Number, content, fingerprint and status, inside the caller's transaction."""
     cooperative = invoice.cooperative
-    rules = _check_seller(cooperative)
     lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("position"))
     if not lines:
         raise _error(_("An invoice needs at least one line."), "no_lines", "lines")
+    rules = _check_seller(cooperative, {line.vat_category for line in lines})
+    if invoice.kind == Invoice.Kind.INVOICE:
+        # The client may have changed since the draft (country, kind, VAT ID): check again
+        # against what is copied onto the document now.
+        _check_vat_against_client(
+            invoice.client,
+            [
+                LineValues(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price,
+                    vat_category=line.vat_category,
+                    vat_rate=line.vat_rate,
+                )
+                for line in lines
+            ],
+            invoice.vat_note,
+        )
     totals = vat.compute(
         [
             vat.LineInput(
@@ -592,6 +638,9 @@ def invoice_issue(*, invoice: Invoice, actor: User | None, auto: bool = False) -
         locked.member.cooperative = locked.cooperative
         if locked.status != Invoice.Status.SUBMITTED:
             raise _error(_("Only submitted invoices can be issued."), "not_submitted")
+        if actor is not None and locked.member.user_id == actor.pk:
+            # Four eyes: staff who are members too do not approve their own invoices.
+            raise _error(_("Another member of staff must approve your own invoice."), "own_invoice")
         _check_complete(locked, lines_checked_later=True)
         issued = _issue(locked, actor, auto=auto, today=timezone.localdate())
         ledger_services.revenue_post_issue(
@@ -626,6 +675,17 @@ def credited_so_far(*, invoice: Invoice) -> Decimal:
         total=Sum("gross_total")
     )["total"]
     return total or Decimal("0.00")
+
+
+def _net_left_per_rate(original: Invoice) -> dict[tuple[str, Decimal], Decimal]:
+    """Net still creditable per (category, rate): § 17 UStG corrects the VAT of each rate."""
+    left: dict[tuple[str, Decimal], Decimal] = {}
+    documents = [original, *Invoice.objects.filter(corrects=original, status=Invoice.Status.ISSUED)]
+    for document in documents:
+        for group in document.vat_breakdown:
+            key = (group["category"], Decimal(group["rate"]))
+            left[key] = left.get(key, Decimal("0.00")) + Decimal(group["net"])
+    return left
 
 
 def _correction(original: Invoice, kind: str, reason: str, lines: list[LineValues]) -> Invoice:
@@ -723,12 +783,15 @@ def invoice_cancel(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
         ]
         correction = _correction(original, Invoice.Kind.CANCELLATION, reason, lines)
         issued = _issue(correction, actor, auto=False, today=timezone.localdate())
-        posting = Transaction.objects.get(idempotency_key=f"invoice-issue:{original.pk}")
+        posting = Transaction.objects.filter(idempotency_key=f"invoice-issue:{original.pk}").first()
+        if posting is None:
+            raise _error(_("The ledger posting of this invoice is missing."), "no_posting")
         ledger_services.ledger_reverse(
             transaction_to_reverse=posting,
             actor=actor,
             reason=_("Cancellation invoice %(number)s") % {"number": issued.number_text},
             booking_date=issued.issue_date,
+            correcting_document=True,
         )
         _schedule_delivery(issued, actor)
     return issued
@@ -756,6 +819,16 @@ def invoice_credit_note(
             )
         credit = _totals(checked)
         left = original.gross_total + credited_so_far(invoice=original)
+        net_left = _net_left_per_rate(original)
+        for group in credit.groups:
+            available = net_left.get((group.category, group.rate), Decimal("0.00"))
+            if group.net > available:
+                raise _error(
+                    _("The credit note exceeds what is left at %(rate)s %% VAT (%(left)s € net).")
+                    % {"rate": group.rate, "left": available},
+                    "credit_too_high",
+                    "lines",
+                )
         if credit.gross > left:
             raise _error(
                 _("The credit note exceeds what is left of the invoice (%(left)s €).")

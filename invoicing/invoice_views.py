@@ -251,4 +251,8 @@ def invoice_resend(request, pk: int):
 @role_policy(MEMBER, STAFF, ACCOUNTANT)
 def invoice_download(request, pk: int, fmt: str):
     invoice = access.invoice_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
-    return document_response(invoice, fmt)
+    try:
+        return document_response(invoice, fmt)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:invoice_detail", invoice.pk)

@@ -545,6 +545,10 @@ class InvoiceDelivery(TenantModel):
         verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts to prepare"), default=0)
+    failed_reason = models.TextField(_("could not be prepared because"), blank=True)
+
+    MAX_ATTEMPTS = 5
 
     class Meta:
         verbose_name = _("invoice e-mail")
@@ -556,7 +560,9 @@ class InvoiceDelivery(TenantModel):
 
     @property
     def status(self) -> str:
-        return self.email.status if self.email_id else "pending"
+        if self.email_id:
+            return self.email.status
+        return "failed" if self.attempts >= self.MAX_ATTEMPTS else "pending"
 
 
 track_tenant_model(model_name="InvoiceEvent")(Invoice)

@@ -19,7 +19,9 @@ def counter_next(*, cooperative: Cooperative, series: str, year: int) -> NumberC
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("number_next() must run inside the issuing transaction")
-    locked = NumberCounter.objects.select_for_update().filter(series=series, year=year)
+    locked = NumberCounter.objects.select_for_update().filter(
+        cooperative=cooperative, series=series, year=year
+    )
     counter = locked.first()
     if counter is None:
         try:

@@ -82,7 +82,7 @@ def accounts_ensure(*, cooperative: Cooperative) -> dict[str, Account]:
 
 
 def account_system(*, cooperative: Cooperative, kind: str) -> Account:
-    found = Account.objects.filter(member__isnull=True, kind=kind).first()
+    found = Account.objects.filter(cooperative=cooperative, member__isnull=True, kind=kind).first()
     return found if found is not None else accounts_ensure(cooperative=cooperative)[kind]
 
 
@@ -243,11 +243,20 @@ def ledger_reverse(
     actor: User,
     reason: str,
     booking_date: date | None = None,
+    correcting_document: bool = False,
 ) -> Transaction:
-    """Correct a posted transaction with its mirror image (posted entries never change)."""
+    """Correct a posted transaction with its mirror image (posted entries never change).
+
+    An invoice's posting follows its document: it is reversed only together with a
+    cancellation invoice (`correcting_document=True`), never on its own."""
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Please give a reason."), code="reason_required")
+    if transaction_to_reverse.source_type == SourceType.INVOICE and not correcting_document:
+        raise ApplicationError(
+            _("Invoice postings are corrected by cancelling the invoice or a credit note."),
+            code="invoice_posting",
+        )
     if hasattr(transaction_to_reverse, "reversed_by"):
         raise ApplicationError(_("This transaction has already been reversed."), code="reversed")
     lines = [
@@ -329,7 +338,9 @@ def _vat_account(
 
 def _system_accounts(cooperative: Cooperative) -> dict[str, Account]:
     """All system accounts in one query (created on first use)."""
-    found = {a.kind: a for a in Account.objects.filter(member__isnull=True)}
+    found = {
+        a.kind: a for a in Account.objects.filter(cooperative=cooperative, member__isnull=True)
+    }
     if all(kind in found for kind in ACCOUNT_DEFAULTS if kind not in MEMBER_KINDS):
         return found
     return accounts_ensure(cooperative=cooperative)
@@ -383,7 +394,20 @@ def revenue_post_issue(
             _("Cancel an invoice by reversing its postings, not with a negative amount."),
             code="negative_net",
         )
-    # Posting twice returns the first posting: ledger_post checks the key under the lock.
+    # Posting twice returns the first posting: ledger_post checks the key under the lock,
+    # taken here already so the yearly fee cap is read and charged under the same lock.
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return revenue_post_issue(
+                member=member,
+                invoice_id=invoice_id,
+                invoice_number=invoice_number,
+                net=net,
+                vat_by_rate=vat_by_rate,
+                booking_date=booking_date,
+                actor=actor,
+            )
+    _lock_head(cooperative)
     gross = net + sum(vat_by_rate.values(), ZERO)
     accounts = _system_accounts(cooperative)
     lines = [Line(accounts[AccountKind.RECEIVABLES], gross, invoice_number)]

@@ -250,15 +250,18 @@ def build_cii(invoice: EInvoice, *, profile: str) -> bytes:
         _sub(settlement, "ram:PaymentReference", invoice.remittance)
     _sub(settlement, "ram:InvoiceCurrencyCode", invoice.currency)
     means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-    _sub(means, "ram:TypeCode", SEPA_CREDIT_TRANSFER)
-    account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
-    _sub(account, "ram:IBANID", invoice.iban)
-    if invoice.account_name:
-        _sub(account, "ram:AccountName", invoice.account_name)
-    if invoice.bic:
-        _sub(
-            _sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", invoice.bic
-        )
+    _sub(means, "ram:TypeCode", invoice.payment_means_code)
+    if invoice.payment_means_code == SEPA_CREDIT_TRANSFER:
+        account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
+        _sub(account, "ram:IBANID", invoice.iban)
+        if invoice.account_name:
+            _sub(account, "ram:AccountName", invoice.account_name)
+        if invoice.bic:
+            _sub(
+                _sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"),
+                "ram:BICID",
+                invoice.bic,
+            )
     for group in invoice.vat_groups:
         tax = _sub(settlement, "ram:ApplicableTradeTax")
         _sub(tax, "ram:CalculatedAmount", format_amount(group.tax))

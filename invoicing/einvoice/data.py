@@ -74,5 +74,7 @@ class EInvoice:
     period_start: date | None = None  # BT-73
     period_end: date | None = None  # BT-74
     notes: tuple[str, ...] = field(default_factory=tuple)  # BT-22
+    payment_means_code: str = "58"  # BT-81: 58 SEPA credit transfer; 1 (not defined) when
+    # nothing is to be paid to the seller (cancellations, credit notes): then no BT-84 either
     preceding_number: str = ""  # BT-25 (credit notes / cancellations)
     preceding_date: date | None = None  # BT-26

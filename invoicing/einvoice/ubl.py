@@ -130,18 +130,19 @@ def build_ubl(invoice: EInvoice) -> bytes:
         _sub(_sub(root, "cac:Delivery"), "cbc:ActualDeliveryDate", _iso(invoice.supply_date))
 
     means = _sub(root, "cac:PaymentMeans")
-    _sub(means, "cbc:PaymentMeansCode", SEPA_CREDIT_TRANSFER)
+    _sub(means, "cbc:PaymentMeansCode", invoice.payment_means_code)
     if invoice.due_date and credit:
         # UBL 2.1 CreditNote has no header DueDate; the EN 16931 binding puts BT-9 here.
         _sub(means, "cbc:PaymentDueDate", _iso(invoice.due_date))
     if invoice.remittance:
         _sub(means, "cbc:PaymentID", invoice.remittance)
-    account = _sub(means, "cac:PayeeFinancialAccount")
-    _sub(account, "cbc:ID", invoice.iban)
-    if invoice.account_name:
-        _sub(account, "cbc:Name", invoice.account_name)
-    if invoice.bic:
-        _sub(_sub(account, "cac:FinancialInstitutionBranch"), "cbc:ID", invoice.bic)
+    if invoice.payment_means_code == SEPA_CREDIT_TRANSFER:
+        account = _sub(means, "cac:PayeeFinancialAccount")
+        _sub(account, "cbc:ID", invoice.iban)
+        if invoice.account_name:
+            _sub(account, "cbc:Name", invoice.account_name)
+        if invoice.bic:
+            _sub(_sub(account, "cac:FinancialInstitutionBranch"), "cbc:ID", invoice.bic)
     if invoice.payment_terms:
         _sub(_sub(root, "cac:PaymentTerms"), "cbc:Note", invoice.payment_terms)
 

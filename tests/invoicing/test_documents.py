@@ -186,3 +186,32 @@ def test_issuing_e_mails_the_client_the_zugferd_pdf_and_the_xml_for_public_clien
         with pytest.raises(ApplicationError) as wrong:
             delivery.delivery_resend(invoice=invoice, actor=sabine.user, to="not-an-address")
         assert wrong.value.code == "invalid_email" and wrong.value.extra["to"]
+
+
+def test_an_invalid_e_invoice_is_neither_stored_nor_sent(coop_a_ready, alice, sabine, monkeypatch):
+    client = make_client(alice)
+    invoice = issue(alice, draft(alice, client, [line()]), sabine)
+
+    def broken(invoice, fmt):
+        raise documents.EInvoiceInvalid("BR-CO-15: totals do not add up", code="einvoice_invalid")
+
+    monkeypatch.setattr(documents, "check_xml", broken)
+    with tenant_scope(coop_a_ready):
+        queued = InvoiceDelivery.objects.get(invoice=invoice)
+        for _ in range(InvoiceDelivery.MAX_ATTEMPTS + 1):
+            assert delivery.delivery_send(delivery_id=queued.pk) is False
+        queued.refresh_from_db()
+        assert queued.status == "failed" and queued.attempts == InvoiceDelivery.MAX_ATTEMPTS
+        assert "BR-CO-15" in queued.failed_reason and queued.email_id is None
+        assert not InvoiceDocument.objects.exists()
+
+
+def test_corrections_ask_for_no_payment(coop_a_ready, alice, sabine):
+    client = make_client(alice)
+    original = issue(alice, draft(alice, client, [line()]), sabine)
+    with tenant_scope(coop_a_ready):
+        storno = invoice_services.invoice_cancel(invoice=original, actor=sabine.user, reason="x")
+        xml = bytes(documents.invoice_document(invoice=storno, fmt="xrechnung-ubl").content)
+        text = pdf_text(documents.render_invoice_pdf(storno))
+    assert b"<cbc:PaymentMeansCode>1</cbc:PaymentMeansCode>" in xml
+    assert coop_a_ready.iban.encode() not in xml and coop_a_ready.iban not in text

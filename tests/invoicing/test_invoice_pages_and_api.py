@@ -288,3 +288,12 @@ def test_admin_queue_issues_and_returns_in_bulk(coop_a_ready, login, alice, sabi
         statuses = [Invoice.objects.get(pk=i.pk).status for i in invoices]
     assert statuses == ["issued", "issued", "draft"]
     assert admin.get(f"/admin/invoicing/invoice/{invoices[0].pk}/change/").status_code == 200
+
+
+def test_api_lines_without_unit_or_vat_are_a_400(coop_a_ready, login, alice):
+    client = make_client(alice)
+    partial = {k: v for k, v in LINE.items() if k not in ("unit", "vat_category", "vat_rate")}
+    response = login(alice).post(
+        "/api/v1/invoices/", _payload(client, lines=[partial]), content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["error"]["message"]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
@@ -352,3 +352,100 @@ def test_issue_and_cancel_post_balanced_ledger_transactions(coop_a_ready, alice,
         invoice_services.invoice_cancel(invoice=invoice, actor=sabine.user, reason="test")
         for tx in Transaction.objects.all():
             assert sum(e.amount for e in tx.entries.all()) == 0
+
+
+def test_reverse_charge_needs_the_cooperatives_vat_id(coop_a_ready, alice, sabine):
+    french = make_client(alice, name="Studio Paris", country="FR", vat_id="FR40303265045")
+    coop_a_ready.vat_id = ""
+    coop_a_ready.save()
+    with pytest.raises(ApplicationError) as error:
+        issue(alice, draft(alice, french, [line(cat="AE", rate="0")]), sabine)
+    assert error.value.code == "seller_vat_id_missing"
+
+
+def test_vat_category_is_checked_again_when_issued(coop_a_ready, alice, sabine):
+    from invoicing import services
+
+    french = make_client(alice, name="Studio Paris", country="FR", vat_id="FR40303265045")
+    invoice = draft(alice, french, [line(cat="AE", rate="0")])
+    with tenant_scope(coop_a_ready):
+        services.client_save(client=french, values={"kind": "consumer"}, member=None)
+    with pytest.raises(ApplicationError) as error:
+        issue(alice, invoice, sabine)
+    assert error.value.code == "vat_category"
+
+
+def test_credit_note_is_limited_per_vat_rate(coop_a_ready, alice, sabine):
+    client = make_client(alice)
+    original = issue(
+        alice,
+        draft(
+            alice,
+            client,
+            [line(price="100.00"), line(price="1000.00", rate="7")],
+            vat_note="§ 12 (2) no. 7 c UStG",
+        ),
+        sabine,
+    )
+    with tenant_scope(coop_a_ready), pytest.raises(ApplicationError) as error:
+        invoice_services.invoice_credit_note(
+            invoice=original, actor=sabine.user, reason="x", lines=[line(price="900.00")]
+        )
+    assert error.value.code == "credit_too_high" and "19" in error.value.message
+
+
+def test_invoice_postings_are_reversed_only_with_a_cancellation(coop_a_ready, alice, sabine):
+    from ledger.services import ledger_reverse
+
+    invoice = _issued_invoice(coop_a_ready, alice, sabine)
+    with tenant_scope(coop_a_ready):
+        posting = Transaction.objects.get(idempotency_key=f"invoice-issue:{invoice.pk}")
+        with pytest.raises(ApplicationError) as error:
+            ledger_reverse(transaction_to_reverse=posting, actor=sabine.user, reason="oops")
+        assert error.value.code == "invoice_posting"
+        invoice_services.invoice_cancel(invoice=invoice, actor=sabine.user, reason="right way")
+
+
+def test_staff_do_not_approve_their_own_invoice(coop_a_ready, sabine, dirk):
+    from tests.conftest import make_person
+
+    both = make_person(coop_a_ready, sabine.email, "member", full_name="Sabine Stahl")
+    client = make_client(both)
+    with pytest.raises(ApplicationError) as error:
+        issue(both, draft(both, client, [line()]), sabine)
+    assert error.value.code == "own_invoice"
+
+
+def test_failed_auto_issue_leaves_the_invoice_for_staff(coop_a_ready, alice, sabine):
+    from ledger.models import FeeRule
+
+    client = make_client(alice)
+    issue(alice, draft(alice, client, [line()]), sabine)  # the client is now known
+    with tenant_scope(coop_a_ready):
+        InvoicingSettings.objects.update(auto_issue=True, auto_issue_requires_confirmed_job=False)
+        FeeRule.objects.all().delete()  # issuing will fail: no fee rule
+        submitted = invoice_services.invoice_submit(
+            invoice=draft(alice, client, [line()]), actor=alice.user
+        )
+        assert submitted.status == "submitted"
+
+
+def test_issued_rows_cannot_be_inserted_and_documents_never_change(coop_a_ready, alice, sabine):
+    from invoicing import documents
+    from invoicing.models import InvoiceDocument
+
+    invoice = _issued_invoice(coop_a_ready, alice, sabine)
+    with tenant_scope(coop_a_ready):
+        fields = {
+            f.attname: getattr(invoice, f.attname)
+            for f in Invoice._meta.concrete_fields
+            if f.attname not in ("id", "number")
+        }
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Invoice.objects.create(**fields)
+        stored = documents.invoice_document(invoice=invoice, fmt="xrechnung-cii")
+        # PostgreSQL: the application role lacks the privilege; SQLite: the trigger refuses.
+        with pytest.raises(DatabaseError), transaction.atomic():
+            InvoiceDocument.objects.filter(pk=stored.pk).update(content=b"forged")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            InvoiceDocument.objects.filter(pk=stored.pk).delete()

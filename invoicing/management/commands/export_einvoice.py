@@ -57,7 +57,13 @@ class Command(BaseCommand):
             elif not target.parent.is_dir():
                 raise CommandError(f"directory {target.parent} does not exist")
             for invoice in invoices.iterator(chunk_size=200):
-                content = bytes(documents.invoice_document(invoice=invoice, fmt=fmt).content)
+                try:
+                    stored = documents.invoice_document(invoice=invoice, fmt=fmt)
+                except documents.EInvoiceInvalid as exc:
+                    invalid += 1
+                    self.stderr.write(exc.message)
+                    continue
+                content = bytes(stored.content)
                 problems = self._check(content, fmt)
                 if problems:
                     invalid += 1
