@@ -297,3 +297,21 @@ def test_api_lines_without_unit_or_vat_are_a_400(coop_a_ready, login, alice):
         "/api/v1/invoices/", _payload(client, lines=[partial]), content_type="application/json"
     )
     assert response.status_code == 400 and response.json()["error"]["message"]
+
+
+def test_admin_post_against_an_issued_invoice_changes_nothing(coop_a_ready, login, alice, sabine):
+    client = make_client(alice)
+    invoice = issue(alice, draft(alice, client, [line()]), sabine)
+    admin = login(sabine)
+    response = admin.post(
+        f"/admin/invoicing/invoice/{invoice.pk}/change/",
+        {"note": "changed", "gross_total": "1.00", "status": "draft"},
+    )
+    assert response.status_code == 403
+    assert (
+        admin.post(f"/admin/invoicing/invoice/{invoice.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    with tenant_scope(coop_a_ready):
+        fresh = Invoice.objects.get(pk=invoice.pk)
+    assert (fresh.status, fresh.note, fresh.gross_total) == ("issued", "", invoice.gross_total)
