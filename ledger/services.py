@@ -171,6 +171,12 @@ def _lock_head(cooperative: Cooperative) -> ChainHead:
     return ChainHead.objects.select_for_update().get(cooperative=cooperative)
 
 
+def ledger_lock(*, cooperative: Cooperative) -> None:
+    """Hold the cooperative's posting lock until the caller's transaction ends (for callers who
+    must decide and post atomically, e.g. applying a payment)."""
+    _lock_head(cooperative)
+
+
 def period_is_locked(*, cooperative: Cooperative, on: date) -> bool:
     return PeriodLock.objects.filter(month=on.replace(day=1)).exists()
 

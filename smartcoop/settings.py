@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "members",
     "ledger",
     "invoicing",
+    "banking",
     "payroll",
     "ops",
 ]

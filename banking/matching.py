@@ -1,0 +1,167 @@
+"""Which invoices an incoming payment is for, in the order domain-de.md §6 gives: RF reference →
+invoice number in the remittance text → payer's IBAN with the exact open amount → amount and
+payer's name → the staff queue. Each proposal says why."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from stdnum import iso11649
+
+from banking.models import Allocation, BankTransaction
+from invoicing.models import Invoice
+
+RF = re.compile(r"RF\d{2}(?:\s?[0-9A-Z]){1,21}")
+NUMBER = re.compile(r"\b([A-Z0-9]{1,10})[-\s]?(\d{4})[-\s]?(\d{5,})\b")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    invoice: Invoice
+    method: str
+    explanation: str
+
+
+def open_invoices():
+    """Issued invoices (not corrections) with what is still open: gross, less credit notes and
+    cancellations, less active allocations."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+    corrected = (
+        Invoice.objects.filter(corrects=OuterRef("pk"), status=Invoice.Status.ISSUED)
+        .values("corrects")
+        .annotate(total=Sum("gross_total"))
+        .values("total")
+    )
+    paid = (
+        Allocation.objects.filter(invoice=OuterRef("pk"), undone_at__isnull=True)
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Invoice.objects.filter(status=Invoice.Status.ISSUED, kind=Invoice.Kind.INVOICE).annotate(
+        corrected=Coalesce(Subquery(corrected, output_field=money), Value(ZERO)),
+        paid=Coalesce(Subquery(paid, output_field=money), Value(ZERO)),
+    )
+
+
+def open_amount(invoice: Invoice) -> Decimal:
+    row = open_invoices().filter(pk=invoice.pk).values("gross_total", "corrected", "paid").first()
+    if row is None:
+        return ZERO
+    return row["gross_total"] + row["corrected"] - row["paid"]
+
+
+def _references(text: str) -> list[str]:
+    found = []
+    for match in RF.finditer(text.upper()):
+        candidate = match.group(0).replace(" ", "")
+        # The regex may swallow a following word; shorten until the check digits hold.
+        while len(candidate) > 4 and not iso11649.is_valid(candidate):
+            candidate = candidate[:-1]
+        if iso11649.is_valid(candidate) and candidate not in found:
+            found.append(candidate)
+    return found
+
+
+def _numbers(text: str) -> list[str]:
+    found = []
+    for series, year, number in NUMBER.findall(text.upper()):
+        text_number = f"{series}-{year}-{number}"
+        if text_number not in found:
+            found.append(text_number)
+    return found
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[a-zäöüß0-9]{3,}", name.lower())} - {
+        "gmbh",
+        "und",
+        "the",
+        "ltd",
+        "sarl",
+    }
+
+
+def propose(transaction: BankTransaction) -> list[Proposal]:
+    if transaction.amount <= 0 or transaction.is_return:
+        return []
+    text = f"{transaction.creditor_reference} {transaction.remittance}"
+    candidates = open_invoices()
+    references = _references(text)
+    if references:
+        by_reference = {i.rf_reference: i for i in candidates.filter(rf_reference__in=references)}
+        found = [by_reference[r] for r in references if r in by_reference]
+        if found:
+            return [
+                Proposal(i, Allocation.Method.RF_REFERENCE, f"RF reference {i.rf_reference}")
+                for i in found
+            ]
+    numbers = _numbers(text)
+    if numbers:
+        by_number = {i.number_text: i for i in candidates.filter(number_text__in=numbers)}
+        found = [by_number[n] for n in numbers if n in by_number]
+        if found:
+            return [
+                Proposal(i, Allocation.Method.INVOICE_NUMBER, f"invoice number {i.number_text}")
+                for i in found
+            ]
+    open_rows = [
+        i for i in candidates.select_related("client") if i.gross_total + i.corrected - i.paid > 0
+    ]
+    exact = [i for i in open_rows if i.gross_total + i.corrected - i.paid == transaction.amount]
+    if transaction.counterparty_iban:
+        known_clients = set(
+            Allocation.objects.filter(
+                undone_at__isnull=True,
+                invoice__isnull=False,
+                transaction__counterparty_iban=transaction.counterparty_iban,
+            ).values_list("invoice__client_id", flat=True)
+        )
+        by_iban = [i for i in exact if i.client_id in known_clients]
+        if len(by_iban) == 1:
+            return [
+                Proposal(
+                    by_iban[0],
+                    Allocation.Method.IBAN_AMOUNT,
+                    f"IBAN {transaction.counterparty_iban} paid this client before; "
+                    f"open amount {transaction.amount} matches",
+                )
+            ]
+    payer = _words(transaction.counterparty_name)
+    if payer:
+        by_name = [i for i in exact if payer & _words(i.client.name)]
+        if len(by_name) == 1:
+            return [
+                Proposal(
+                    by_name[0],
+                    Allocation.Method.AMOUNT_NAME,
+                    f"amount {transaction.amount} and payer “{transaction.counterparty_name}”",
+                )
+            ]
+    return []
+
+
+def unallocated(transaction: BankTransaction) -> Decimal:
+    used = transaction.allocations.filter(undone_at__isnull=True).aggregate(t=Sum("amount"))["t"]
+    return transaction.amount - (used or ZERO)
+
+
+def unmatched_queryset():
+    """Incoming payments with money not yet applied (the staff queue)."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+    used = (
+        Allocation.objects.filter(transaction=OuterRef("pk"), undone_at__isnull=True)
+        .values("transaction")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        BankTransaction.objects.filter(amount__gt=0)
+        .annotate(used=Coalesce(Subquery(used, output_field=money), Value(ZERO)))
+        .filter(used__lt=F("amount"))
+    )

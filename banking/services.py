@@ -1,0 +1,279 @@
+"""Writes on bank statements and payments: import (idempotent), automatic matching, staff
+matching and undo. Each allocation posts the payment to the ledger; undoing reverses it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banking import matching, parsers
+from banking.models import Allocation, BankAccount, BankStatement, BankTransaction
+from core.exceptions import ApplicationError
+from invoicing.models import Invoice
+from ledger import services as ledger_services
+from ledger.models import Transaction
+from tenancy.models import Cooperative, User
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    duplicates: int = 0
+    matched: int = 0
+    unmatched: int = 0
+
+    def line(self) -> str:
+        return (
+            f"imported={self.imported} duplicates={self.duplicates} "
+            f"matched={self.matched} unmatched={self.unmatched}"
+        )
+
+
+def statement_import(
+    *, cooperative: Cooperative, content: bytes, file_name: str, actor: User | None
+) -> ImportResult:
+    """Import a statement file. Entries already imported (the same file again, or overlapping
+    statements) are recognised and skipped; new credits are matched at once."""
+    try:
+        statements = parsers.parse(content)
+    except parsers.StatementError as exc:
+        raise ApplicationError(str(exc), code="statement_invalid") from exc
+    digest = hashlib.sha256(content).hexdigest()
+    result = ImportResult()
+    with transaction.atomic():
+        for parsed in statements:
+            account = BankAccount.objects.filter(
+                cooperative=cooperative, iban=parsed.account_iban
+            ).first()
+            if account is None:
+                raise ApplicationError(
+                    _(
+                        "The statement is for account %(iban)s, which is not one of the "
+                        "cooperative's bank accounts. Staff add it under bank accounts first."
+                    )
+                    % {"iban": parsed.account_iban},
+                    code="unknown_account",
+                )
+            foreign = {e.currency for e in parsed.entries} - {"EUR", ""}
+            if foreign:
+                raise ApplicationError(
+                    _("Only euro statements can be imported (found %(ccy)s).")
+                    % {"ccy": ", ".join(sorted(foreign))},
+                    code="currency",
+                )
+            keys = parsers.dedupe_keys(parsed.entries, account.iban)
+            known = set(
+                BankTransaction.objects.filter(account=account, dedupe_key__in=keys).values_list(
+                    "dedupe_key", flat=True
+                )
+            )
+            fresh = [(e, k) for e, k in zip(parsed.entries, keys, strict=True) if k not in known]
+            result.duplicates += len(parsed.entries) - len(fresh)
+            statement = BankStatement.objects.create(
+                cooperative=cooperative,
+                account=account,
+                format=parsed.format,
+                statement_id=parsed.statement_id,
+                file_name=file_name[:200],
+                sha256=digest,
+                opening_balance=parsed.opening_balance,
+                closing_balance=parsed.closing_balance,
+                entries_in_file=len(parsed.entries),
+                entries_new=len(fresh),
+                imported_by=actor,
+            )
+            created = BankTransaction.objects.bulk_create(
+                [
+                    BankTransaction(
+                        cooperative=cooperative,
+                        account=account,
+                        statement=statement,
+                        booking_date=entry.booking_date,
+                        value_date=entry.value_date,
+                        amount=entry.amount,
+                        currency=entry.currency or "EUR",
+                        counterparty_name=entry.counterparty_name,
+                        counterparty_iban=entry.counterparty_iban,
+                        remittance=entry.remittance,
+                        creditor_reference=entry.creditor_reference,
+                        end_to_end_id=entry.end_to_end_id,
+                        bank_reference=entry.bank_reference,
+                        code=entry.code,
+                        is_return=entry.is_return,
+                        return_reason=entry.return_reason,
+                        dedupe_key=key,
+                    )
+                    for entry, key in fresh
+                    if entry.amount != 0
+                ],
+                batch_size=2000,
+            )
+            result.imported += len(created)
+            for bank_transaction in created:
+                if bank_transaction.amount < 0 and bank_transaction.is_return:
+                    _undo_returned(bank_transaction)
+                if bank_transaction.amount <= 0:
+                    continue
+                if transaction_match(bank_transaction=bank_transaction, actor=actor):
+                    result.matched += 1
+                else:
+                    result.unmatched += 1
+    return result
+
+
+def _undo_returned(returned: BankTransaction) -> None:
+    """A payment the bank sent back (return, charge-back): undo what it paid."""
+    original = Allocation.objects.filter(
+        undone_at__isnull=True,
+        transaction__account=returned.account,
+        transaction__amount=-returned.amount,
+        transaction__booking_date__lte=returned.booking_date,
+    ).select_related("transaction")
+    if returned.end_to_end_id and returned.end_to_end_id.upper() != "NOTPROVIDED":
+        original = original.filter(transaction__end_to_end_id=returned.end_to_end_id)
+    elif returned.counterparty_iban:
+        original = original.filter(transaction__counterparty_iban=returned.counterparty_iban)
+    else:
+        return
+    for allocation in original.order_by("-transaction__booking_date")[:1]:
+        allocation_undo(
+            allocation=allocation,
+            actor=None,
+            reason=_("returned by the bank (%(code)s)") % {"code": returned.return_reason or "-"},
+        )
+
+
+def _post(allocation: Allocation, actor: User | None) -> Transaction:
+    invoice = allocation.invoice
+    share = (allocation.amount / invoice.gross_total) if invoice.gross_total else ZERO
+    return ledger_services.revenue_post_payment(
+        member=invoice.member,
+        payment_id=f"allocation-{allocation.pk}",
+        invoice_id=str(invoice.pk),
+        invoice_number=invoice.number_text,
+        gross_paid=allocation.amount,
+        # The member's share of this payment: net in proportion to gross, rounded half-up
+        # once here (the ledger's fee split rounds on this figure).
+        net_share=(invoice.net_total * share).quantize(Decimal("0.01")),
+        booking_date=allocation.transaction.booking_date,
+        actor=actor,
+    )
+
+
+def allocation_create(
+    *,
+    bank_transaction: BankTransaction,
+    invoice: Invoice,
+    amount: Decimal,
+    method: str,
+    explanation: str,
+    actor: User | None,
+) -> Allocation:
+    if amount <= 0:
+        raise ApplicationError(_("The amount must be more than zero."), code="amount")
+    if invoice.status != Invoice.Status.ISSUED or invoice.kind != Invoice.Kind.INVOICE:
+        raise ApplicationError(
+            _("Payments can only be applied to issued invoices."), code="invoice"
+        )
+    with transaction.atomic():
+        # Bank transactions are append-only (no row locks for the application role); the
+        # cooperative's posting lock serialises everyone who applies money.
+        ledger_services.ledger_lock(cooperative=invoice.cooperative)
+        locked = BankTransaction.objects.get(pk=bank_transaction.pk)
+        if amount > matching.unallocated(locked):
+            raise ApplicationError(
+                _("That is more than is left of this payment (%(left)s €).")
+                % {"left": matching.unallocated(locked)},
+                code="amount",
+            )
+        allocation = Allocation.objects.create(
+            cooperative_id=locked.cooperative_id,
+            transaction=locked,
+            invoice=invoice,
+            amount=amount,
+            method=method,
+            explanation=explanation[:300],
+            created_by=actor,
+        )
+        _post(allocation, actor)
+    return allocation
+
+
+def transaction_match(*, bank_transaction: BankTransaction, actor: User | None) -> bool:
+    """Apply an incoming payment to the invoices it names, each up to its open amount, in the
+    order named. Whatever is left (an overpayment) stays visible in the staff queue."""
+    proposals = matching.propose(bank_transaction)
+    left = matching.unallocated(bank_transaction)
+    applied = False
+    for proposal in proposals:
+        if left <= 0:
+            break
+        open_now = matching.open_amount(proposal.invoice)
+        amount = min(open_now, left)
+        if amount <= 0:
+            continue
+        allocation_create(
+            bank_transaction=bank_transaction,
+            invoice=proposal.invoice,
+            amount=amount,
+            method=proposal.method,
+            explanation=proposal.explanation,
+            actor=actor,
+        )
+        left -= amount
+        applied = True
+    return applied
+
+
+def allocation_undo(*, allocation: Allocation, actor: User | None, reason: str) -> Allocation:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Please give a reason."), code="reason_required")
+    with transaction.atomic():
+        locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if locked.undone_at is not None:
+            raise ApplicationError(_("This match has already been undone."), code="undone")
+        posting = Transaction.objects.filter(
+            idempotency_key=f"payment:allocation-{locked.pk}"
+        ).first()
+        if posting is not None:
+            ledger_services.ledger_reverse(
+                transaction_to_reverse=posting,
+                actor=actor,
+                reason=_("Payment match undone: %(reason)s") % {"reason": reason},
+            )
+        locked.undone_at = timezone.now()
+        locked.undone_by = actor
+        locked.undo_reason = reason[:300]
+        locked.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+    return locked
+
+
+def payment_state(invoice: Invoice) -> dict:
+    """open / partially paid / paid / overpaid, with the amounts."""
+    row = (
+        matching.open_invoices()
+        .filter(pk=invoice.pk)
+        .values("gross_total", "corrected", "paid")
+        .first()
+    )
+    if row is None:
+        return {"state": "", "due": ZERO, "paid": ZERO, "open": ZERO}
+    due = row["gross_total"] + row["corrected"]
+    paid = row["paid"]
+    if paid == 0:
+        state = "open" if due > 0 else "settled"
+    elif paid < due:
+        state = "partially_paid"
+    elif paid == due:
+        state = "paid"
+    else:
+        state = "overpaid"
+    return {"state": state, "due": due, "paid": paid, "open": due - paid}
