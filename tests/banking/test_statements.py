@@ -5,7 +5,6 @@ clearly; hostile files are refused fast; staff undo a match and the ledger follo
 from __future__ import annotations
 
 import time
-from datetime import date
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
