@@ -627,8 +627,17 @@ def _schedule_delivery(invoice: Invoice, actor: User | None) -> None:
     tasks.enqueue_invoice_delivery(invoice=invoice, requested_by=actor)
 
 
-def invoice_issue(*, invoice: Invoice, actor: User | None, auto: bool = False) -> Invoice:
-    """Approve and issue a submitted invoice: number, ledger, then the e-mail after commit."""
+def invoice_issue(
+    *, invoice: Invoice, actor: User | None, auto: bool = False, on: date | None = None
+) -> Invoice:
+    """Approve and issue a submitted invoice: number, ledger, then the e-mail after commit.
+
+    `on` back-dates the issue for taking over invoices written elsewhere (and the demo data);
+    never into the future, and never before the range's last invoice (numbers follow dates)."""
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise _error(_("An invoice cannot be issued in the future."), "issue_date")
     with transaction.atomic():
         locked = (
             Invoice.objects.select_for_update(of=("self",))
@@ -642,7 +651,15 @@ def invoice_issue(*, invoice: Invoice, actor: User | None, auto: bool = False) -
             # Four eyes: staff who are members too do not approve their own invoices.
             raise _error(_("Another member of staff must approve your own invoice."), "own_invoice")
         _check_complete(locked, lines_checked_later=True)
-        issued = _issue(locked, actor, auto=auto, today=timezone.localdate())
+        later = Invoice.objects.filter(
+            status=Invoice.Status.ISSUED, year=on.year, issue_date__gt=on
+        ).exists()
+        if later:
+            raise _error(
+                _("Invoices with a later date exist; numbers must follow the dates."),
+                "issue_date",
+            )
+        issued = _issue(locked, actor, auto=auto, today=on)
         ledger_services.revenue_post_issue(
             member=issued.member,
             invoice_id=str(issued.pk),

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from dunning import api as dunning_api
 from invoicing import api as invoicing_api
 from invoicing import invoice_api
 from ledger import api as ledger_api
@@ -48,6 +49,11 @@ urlpatterns = [
     ),
     path(
         "invoices/<int:pk>/resend/", invoice_api.InvoiceResendApi.as_view(), name="invoice-resend"
+    ),
+    path(
+        "invoices/<int:pk>/collection/",
+        dunning_api.InvoiceCollectionApi.as_view(),
+        name="invoice-collection",
     ),
     path(
         "invoices/<int:pk>/documents/<str:fmt>/",

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ledger",
     "invoicing",
     "banking",
+    "dunning",
     "payroll",
     "ops",
 ]
@@ -219,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "ledger-monthly-fee-floor": {
         "task": "ledger.tasks.fees_monthly_floor_all",
+        "schedule": 86400.0,
+    },
+    "dunning-daily": {
+        "task": "dunning.tasks.dunning_run_all",
         "schedule": 86400.0,
     },
     "invoice-deliveries-retry": {

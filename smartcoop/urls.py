@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core import views as core_views
 from core.admin_site import site as admin_site
 from core.policies import PUBLIC, declare_policy
+from dunning import views as dunning_views
 from invoicing import invoice_views
 from invoicing import views as invoicing_views
 from ledger import views as ledger_views
@@ -82,6 +83,23 @@ portal_patterns = (
             invoice_views.invoice_download,
             name="invoice_download",
         ),
+        path(
+            "invoices/<int:pk>/collection/",
+            dunning_views.collection,
+            name="invoice_collection",
+        ),
+        path(
+            "invoices/<int:pk>/reminders/<int:level>.pdf",
+            dunning_views.reminder_letter,
+            name="reminder_letter",
+        ),
+        path(
+            "invoices/<int:pk>/dunning/confirm/<str:step>/",
+            dunning_views.confirm,
+            name="dunning_confirm",
+        ),
+        path("invoices/<int:pk>/dunning/pause/", dunning_views.pause, name="dunning_pause"),
+        path("invoices/<int:pk>/dunning/resume/", dunning_views.resume, name="dunning_resume"),
         path("members/<int:pk>/budget/", ledger_views.budget, name="member_budget"),
         path("cooperative/switch/", tenancy_views.cooperative_switch, name="cooperative_switch"),
         path("language/", tenancy_views.language_set, name="language_set"),

@@ -75,7 +75,15 @@ def django_db_setup(
             keepdb=keepdb,
         )
         if with_owner:
-            connections["default"].creation.set_as_test_mirror(connections["owner"].settings_dict)
+            # The application role connects to the owner's test database with its own
+            # credentials. Both the connection object and settings.DATABASES must name it:
+            # a thread opens its connection from the settings, and a connection opened during
+            # setup (e.g. by a post_migrate handler) still points at the real database.
+            test_name = connections["owner"].settings_dict["NAME"]
+            default = connections["default"]
+            default.close()
+            default.settings_dict["NAME"] = test_name
+            settings.DATABASES["default"]["NAME"] = test_name
             if connections["owner"].vendor == "postgresql":
                 app_role = settings.DATABASES["default"]["USER"]
                 with connections["owner"].cursor() as cursor:

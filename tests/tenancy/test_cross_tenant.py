@@ -55,6 +55,13 @@ DETAIL_ROUTES = {
     "api:invoice-credit-note": None,
     "api:invoice-resend": None,
     "api:invoice-download": None,
+    # tests/dunning/test_collection_pages.py: other cooperative and other member.
+    "portal:invoice_collection": None,
+    "portal:reminder_letter": None,
+    "portal:dunning_confirm": None,
+    "portal:dunning_pause": None,
+    "portal:dunning_resume": None,
+    "api:invoice-collection": None,
     # Not object routes: a format or a public cooperative slug.
     "portal:personal_data": None,
     "portal:member_register": None,

@@ -112,6 +112,7 @@ class Command(BaseCommand):
                     ledger_services.share_payments_post_pending(cooperative=cooperative)
                     self._clients_and_jobs(cooperative, staff=operator)
                     self._invoices(cooperative, staff=operator)
+                    self._bank(cooperative)
         for line in lines:
             self.stdout.write(line)
 
@@ -314,6 +315,7 @@ class Command(BaseCommand):
                 return invoice
             return invoice_services.invoice_issue(invoice=invoice, actor=staff)
 
+        self._overdue(cooperative, member, clients["Atelier Nord GmbH"], staff)
         job = Job.objects.filter(member=member, status=Job.Status.APPROVED).first()
         if job is not None:
             first = invoice_services.invoice_draft_from_job(job=job, member=member)
@@ -375,6 +377,112 @@ class Command(BaseCommand):
             "Eva Muster",
             [line("Family portrait", "1", "240.00", unit="C62")],
             stage="draft",
+        )
+
+    def _overdue(self, cooperative, member, client, staff) -> None:
+        """Invoices issued weeks ago and never paid, walked through the dunning days so every
+        level shows: a friendly reminder, a first Mahnung, a final Mahnung, one handed over for
+        court dunning, and one paused because the client disputes it."""
+        from dunning import services as dunning_services
+
+        today = timezone.localdate()
+        ages = [
+            ("Website relaunch", 80),
+            ("Photo editing", 60),
+            ("Disputed layout", 54),
+            ("Brochure", 45),
+            ("Social media posts", 25),
+        ]
+        overdue = {}
+        for title, age in ages:
+            invoice = invoice_services.invoice_save_draft(
+                invoice=None,
+                member=member,
+                values={
+                    "client": client,
+                    "supply_date": today - timedelta(days=age + 5),
+                    "payment_terms_days": 14,
+                },
+                lines=[
+                    LineValues(title, Decimal("8"), "HUR", Decimal("75.00"), "S", Decimal("19"))
+                ],
+            )
+            invoice_services.invoice_submit(invoice=invoice, actor=member.user)
+            overdue[title] = invoice_services.invoice_issue(
+                invoice=invoice, actor=staff, on=today - timedelta(days=age)
+            )
+        for title in ("Website relaunch", "Photo editing"):
+            dunning_services.dunning_confirm(
+                invoice=overdue[title], step="final", actor=member.user
+            )
+        dunning_services.dunning_confirm(
+            invoice=overdue["Website relaunch"], step="escalation", actor=member.user
+        )
+        start = today - timedelta(days=80)
+        for offset in range(81):
+            day = start + timedelta(days=offset)
+            if day == today - timedelta(days=30):
+                dunning_services.dunning_pause(
+                    invoice=overdue["Disputed layout"],
+                    actor=staff,
+                    reason="The client says the layout was not delivered as agreed.",
+                )
+            dunning_services.dunning_run(cooperative=cooperative, on=day)
+
+    def _bank(self, cooperative) -> None:
+        """The cooperative's account and one statement: a payment by RF reference, a partial
+        payment naming the invoice number, and one nobody can place (for the staff queue)."""
+        from banking import services as banking_services
+        from banking.models import BankAccount
+        from banking.samples import Credit, camt053
+
+        if BankAccount.objects.exists():
+            return
+        BankAccount.objects.create(
+            cooperative=cooperative, name="Girokonto", iban=cooperative.iban, bic=cooperative.bic
+        )
+        issued = Invoice.objects.filter(
+            status="issued", kind="invoice", due_date__gt=timezone.localdate()
+        )
+        full = issued.filter(client__name="Studio Lumière SARL").first()
+        partly = issued.filter(client__name="Bezirksamt Pankow").first()
+        today = timezone.localdate()
+        entries = [
+            Credit(
+                Decimal("77.00"),
+                today,
+                "Unbekannt GmbH",
+                "DE02100500000054540402",
+                text="Rechnung Oktober",
+            )
+        ]
+        if full:
+            entries.append(
+                Credit(
+                    full.gross_total,
+                    today,
+                    full.client.name,
+                    "FR7630006000011234567890189",
+                    reference=full.rf_reference,
+                )
+            )
+        if partly:
+            entries.append(
+                Credit(
+                    Decimal("300.00"),
+                    today,
+                    partly.client.name,
+                    "DE12500105170648489890",
+                    text=f"Abschlag {partly.number_text}",
+                )
+            )
+        banking_services.statement_import(
+            cooperative=cooperative,
+            content=camt053(
+                iban=cooperative.iban, statement_id=f"DEMO-{today:%Y%m%d}", entries=entries
+            ),
+            file_name="demo-camt053.xml",
+            actor=None,
         )
 
     def _user(self, email: str, full_name: str, language: str) -> User:

@@ -1,0 +1,25 @@
+"""The daily dunning run per cooperative (beat). Safe to run twice: reminders are unique per
+(invoice, level)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from dunning import services
+from tenancy.models import Cooperative
+from tenancy.tasks import TenantTask
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def dunning_run(self, cooperative_id: int) -> str:
+    cooperative = Cooperative.objects.get(pk=cooperative_id)
+    return services.dunning_run(cooperative=cooperative, on=timezone.localdate()).line()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def dunning_run_all() -> int:
+    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
+    for cooperative_id in ids:
+        dunning_run.delay(cooperative_id)
+    return len(ids)
