@@ -26,6 +26,9 @@ def collection_context(invoice) -> dict:
         "pause": Pause.objects.filter(invoice=invoice, ended_at__isnull=True).first(),
         "confirmations": {c.step: c for c in Confirmation.objects.filter(invoice=invoice)},
         "escalation": getattr(invoice, "escalation", None),
+        # Reverse accessors of the guarantee app (no import: dunning does not depend on it).
+        "advance": getattr(invoice, "guarantee_advance", None),
+        "write_off": getattr(invoice, "guarantee_write_off", None),
     }
 
 

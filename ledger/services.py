@@ -545,7 +545,11 @@ def revenue_post_payment(
     if issue is None:
         raise ApplicationError(_("The invoice has not been posted as issued."), code="not_issued")
     budget = account_member(member=member)
-    fee_charged_at_issue = issue.entries.filter(account=budget).exists()
+    # Fees already charged: at issue, or when the guarantee fund advanced the invoice.
+    fee_charged_at_issue = (
+        issue.entries.filter(account=budget).exists()
+        or Transaction.objects.filter(idempotency_key=f"guarantee-advance:{invoice_id}").exists()
+    )
     lines = [
         Line(
             account_system(cooperative=cooperative, kind=AccountKind.BANK),
@@ -573,6 +577,69 @@ def revenue_post_payment(
             actor=actor,
             idempotency_key=f"payment:{payment_id}",
         )
+
+
+def guarantee_post_advance(
+    *,
+    member: Member,
+    invoice_id: str,
+    invoice_number: str,
+    net_share: Decimal,
+    booking_date: date,
+    actor: User | None,
+) -> Transaction:
+    """The guarantee fund advances an unpaid invoice: the member's pending revenue moves to the
+    budget (minus fee and guarantee contribution) as if the client had paid; the receivable
+    stays. A later payment then only settles the receivable (revenue_post_payment)."""
+    cooperative = member.cooperative
+    with transaction.atomic():
+        _lock_head(cooperative)
+        pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
+        lines = _fee_lines(member, net_share, booking_date, pending)
+        return ledger_post(
+            cooperative=cooperative,
+            booking_date=booking_date,
+            description=_("Guarantee fund advance for invoice %(number)s")
+            % {"number": invoice_number},
+            source_type=SourceType.INVOICE,
+            source_id=invoice_id,
+            lines=_merge(lines),
+            actor=actor,
+            idempotency_key=f"guarantee-advance:{invoice_id}",
+        )
+
+
+def guarantee_post_write_off(
+    *,
+    cooperative: Cooperative,
+    invoice_id: str,
+    invoice_number: str,
+    gross_open: Decimal,
+    vat_by_rate_open: dict[Decimal, Decimal],
+    booking_date: date,
+    actor: User | None,
+) -> Transaction:
+    """An advanced invoice is uncollectible: the receivable goes, the output VAT on it is
+    corrected (§ 17 (2) no. 1 UStG), and the guarantee fund absorbs the rest."""
+    accounts = _system_accounts(cooperative)
+    vat_total = sum(vat_by_rate_open.values(), ZERO)
+    lines = [Line(accounts[AccountKind.RECEIVABLES], -gross_open, invoice_number)]
+    for rate, vat in sorted(vat_by_rate_open.items()):
+        if vat:
+            lines.append(Line(_vat_account(cooperative, rate, accounts), vat, _("VAT correction")))
+    lines.append(
+        Line(accounts[AccountKind.GUARANTEE_FUND], gross_open - vat_total, _("written off"))
+    )
+    return ledger_post(
+        cooperative=cooperative,
+        booking_date=booking_date,
+        description=_("Invoice %(number)s written off") % {"number": invoice_number},
+        source_type=SourceType.INVOICE,
+        source_id=invoice_id,
+        lines=_merge(lines),
+        actor=actor,
+        idempotency_key=f"guarantee-write-off:{invoice_id}",
+    )
 
 
 def _merge(lines: list[Line]) -> list[Line]:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "invoicing",
     "banking",
     "dunning",
+    "guarantee",
     "payroll",
     "ops",
 ]
@@ -220,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "ledger-monthly-fee-floor": {
         "task": "ledger.tasks.fees_monthly_floor_all",
+        "schedule": 86400.0,
+    },
+    "guarantee-advances-daily": {
+        "task": "guarantee.tasks.advances_all",
         "schedule": 86400.0,
     },
     "dunning-daily": {

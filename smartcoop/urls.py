@@ -5,6 +5,7 @@ from core import views as core_views
 from core.admin_site import site as admin_site
 from core.policies import PUBLIC, declare_policy
 from dunning import views as dunning_views
+from guarantee import views as guarantee_views
 from invoicing import invoice_views
 from invoicing import views as invoicing_views
 from ledger import views as ledger_views
@@ -54,6 +55,7 @@ portal_patterns = (
         ),
         path("join/<slug:slug>/", member_views.apply, name="apply"),
         path("budget/", ledger_views.budget, name="budget"),
+        path("guarantee/", guarantee_views.dashboard, name="guarantee"),
         path("clients/", invoicing_views.client_list, name="clients"),
         path("clients/new/", invoicing_views.client_edit, name="client_add"),
         path("clients/<int:pk>/", invoicing_views.client_edit, name="client_edit"),
