@@ -110,10 +110,14 @@ def propose(transaction: BankTransaction) -> list[Proposal]:
                 Proposal(i, Allocation.Method.INVOICE_NUMBER, f"invoice number {i.number_text}")
                 for i in found
             ]
-    open_rows = [
-        i for i in candidates.select_related("client") if i.gross_total + i.corrected - i.paid > 0
-    ]
-    exact = [i for i in open_rows if i.gross_total + i.corrected - i.paid == transaction.amount]
+    # Only invoices whose open amount is exactly the payment: one indexed query, not a scan of
+    # every open invoice per payment.
+    exact = list(
+        candidates.filter(gross_total__gte=transaction.amount)
+        .annotate(open_now=F("gross_total") + F("corrected") - F("paid"))
+        .filter(open_now=transaction.amount)
+        .select_related("client")[:50]
+    )
     if transaction.counterparty_iban:
         known_clients = set(
             Allocation.objects.filter(
@@ -165,3 +169,77 @@ def unmatched_queryset():
         .annotate(used=Coalesce(Subquery(used, output_field=money), Value(ZERO)))
         .filter(used__lt=F("amount"))
     )
+
+
+class Matcher:
+    """The matching rules over a snapshot of the open invoices, built once per import: a
+    statement with thousands of payments must not query every open invoice per payment.
+    `applied()` keeps the snapshot true as payments are allocated."""
+
+    def __init__(self) -> None:
+        rows = list(open_invoices().select_related("client"))
+        self.invoices = {i.pk: i for i in rows}
+        self.open = {i.pk: i.gross_total + i.corrected - i.paid for i in rows}
+        self.by_reference = {i.rf_reference: i.pk for i in rows if i.rf_reference}
+        self.by_number = {i.number_text: i.pk for i in rows}
+        self.by_amount: dict[Decimal, set[int]] = {}
+        for pk, amount in self.open.items():
+            if amount > 0:
+                self.by_amount.setdefault(amount, set()).add(pk)
+        self.clients_by_iban: dict[str, set[int]] = {}
+        for iban, client_id in Allocation.objects.filter(
+            undone_at__isnull=True, invoice__isnull=False
+        ).values_list("transaction__counterparty_iban", "invoice__client_id"):
+            if iban:
+                self.clients_by_iban.setdefault(iban, set()).add(client_id)
+
+    def applied(self, invoice_id: int, amount: Decimal, iban: str, client_id: int) -> None:
+        before = self.open.get(invoice_id, ZERO)
+        self.by_amount.get(before, set()).discard(invoice_id)
+        self.open[invoice_id] = before - amount
+        if self.open[invoice_id] > 0:
+            self.by_amount.setdefault(self.open[invoice_id], set()).add(invoice_id)
+        if iban:
+            self.clients_by_iban.setdefault(iban, set()).add(client_id)
+
+    def propose(self, transaction: BankTransaction) -> list[Proposal]:
+        if transaction.amount <= 0 or transaction.is_return:
+            return []
+        text = f"{transaction.creditor_reference} {transaction.remittance}"
+        found = [
+            self.invoices[self.by_reference[r]] for r in _references(text) if r in self.by_reference
+        ]
+        if found:
+            return [
+                Proposal(i, Allocation.Method.RF_REFERENCE, f"RF reference {i.rf_reference}")
+                for i in found
+            ]
+        found = [self.invoices[self.by_number[n]] for n in _numbers(text) if n in self.by_number]
+        if found:
+            return [
+                Proposal(i, Allocation.Method.INVOICE_NUMBER, f"invoice number {i.number_text}")
+                for i in found
+            ]
+        exact = [self.invoices[pk] for pk in self.by_amount.get(transaction.amount, ())]
+        known = self.clients_by_iban.get(transaction.counterparty_iban, set())
+        by_iban = [i for i in exact if i.client_id in known]
+        if len(by_iban) == 1:
+            return [
+                Proposal(
+                    by_iban[0],
+                    Allocation.Method.IBAN_AMOUNT,
+                    f"IBAN {transaction.counterparty_iban} paid this client before; "
+                    f"open amount {transaction.amount} matches",
+                )
+            ]
+        payer = _words(transaction.counterparty_name)
+        by_name = [i for i in exact if payer & _words(i.client.name)] if payer else []
+        if len(by_name) == 1:
+            return [
+                Proposal(
+                    by_name[0],
+                    Allocation.Method.AMOUNT_NAME,
+                    f"amount {transaction.amount} and payer “{transaction.counterparty_name}”",
+                )
+            ]
+        return []

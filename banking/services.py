@@ -116,12 +116,15 @@ def statement_import(
                 batch_size=2000,
             )
             result.imported += len(created)
+            matcher = matching.Matcher() if any(t.amount > 0 for t in created) else None
             for bank_transaction in created:
                 if bank_transaction.amount < 0 and bank_transaction.is_return:
                     _undo_returned(bank_transaction)
                 if bank_transaction.amount <= 0:
                     continue
-                if transaction_match(bank_transaction=bank_transaction, actor=actor):
+                if transaction_match(
+                    bank_transaction=bank_transaction, actor=actor, matcher=matcher
+                ):
                     result.matched += 1
                 else:
                     result.unmatched += 1
@@ -206,16 +209,29 @@ def allocation_create(
     return allocation
 
 
-def transaction_match(*, bank_transaction: BankTransaction, actor: User | None) -> bool:
+def transaction_match(
+    *,
+    bank_transaction: BankTransaction,
+    actor: User | None,
+    matcher: matching.Matcher | None = None,
+) -> bool:
     """Apply an incoming payment to the invoices it names, each up to its open amount, in the
     order named. Whatever is left (an overpayment) stays visible in the staff queue."""
-    proposals = matching.propose(bank_transaction)
-    left = matching.unallocated(bank_transaction)
+    if matcher is None:
+        proposals = matching.propose(bank_transaction)
+        left = matching.unallocated(bank_transaction)
+    else:  # a new transaction within an import: nothing is allocated yet
+        proposals = matcher.propose(bank_transaction)
+        left = bank_transaction.amount
     applied = False
     for proposal in proposals:
         if left <= 0:
             break
-        open_now = matching.open_amount(proposal.invoice)
+        open_now = (
+            matching.open_amount(proposal.invoice)
+            if matcher is None
+            else matcher.open[proposal.invoice.pk]
+        )
         amount = min(open_now, left)
         if amount <= 0:
             continue
@@ -229,6 +245,13 @@ def transaction_match(*, bank_transaction: BankTransaction, actor: User | None) 
         )
         left -= amount
         applied = True
+        if matcher is not None:
+            matcher.applied(
+                proposal.invoice.pk,
+                amount,
+                bank_transaction.counterparty_iban,
+                proposal.invoice.client_id,
+            )
     return applied
 
 

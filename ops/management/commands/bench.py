@@ -13,6 +13,7 @@ SCENARIOS = {
     "rls": ("tenancy.bench.rls", 100_000),
     "invoice_issue": ("invoicing.bench.invoice_issue", 10_000),
     "invoice_pdf": ("invoicing.bench.invoice_pdf", 200),
+    "bank_import": ("banking.bench.bank_import", 100_000),
 }
 
 

@@ -382,31 +382,42 @@ class Command(BaseCommand):
     def _overdue(self, cooperative, member, client, staff) -> None:
         """Invoices issued weeks ago and never paid, walked through the dunning days so every
         level shows: a friendly reminder, a first Mahnung, a final Mahnung, one handed over for
-        court dunning, and one paused because the client disputes it."""
+        court dunning, one paused because the client disputes it; two covered by the guarantee
+        fund (advanced), one of them written off."""
         from dunning import services as dunning_services
+        from guarantee import services as guarantee_services
 
         today = timezone.localdate()
         ages = [
             ("Website relaunch", 80),
             ("Photo editing", 60),
             ("Disputed layout", 54),
+            ("Trade fair booth", 50),
             ("Brochure", 45),
+            ("Catalogue photos", 30),
             ("Social media posts", 25),
         ]
+        covered = {"Trade fair booth", "Catalogue photos"}  # jobs the client confirmed online
         overdue = {}
         for title, age in ages:
-            invoice = invoice_services.invoice_save_draft(
-                invoice=None,
-                member=member,
-                values={
-                    "client": client,
-                    "supply_date": today - timedelta(days=age + 5),
-                    "payment_terms_days": 14,
-                },
-                lines=[
-                    LineValues(title, Decimal("8"), "HUR", Decimal("75.00"), "S", Decimal("19"))
-                ],
-            )
+            if title in covered:
+                invoice = invoice_services.invoice_draft_from_job(
+                    job=self._confirmed_job(member, client, title, today - timedelta(days=age)),
+                    member=member,
+                )
+            else:
+                invoice = invoice_services.invoice_save_draft(
+                    invoice=None,
+                    member=member,
+                    values={
+                        "client": client,
+                        "supply_date": today - timedelta(days=age + 5),
+                        "payment_terms_days": 14,
+                    },
+                    lines=[
+                        LineValues(title, Decimal("8"), "HUR", Decimal("75.00"), "S", Decimal("19"))
+                    ],
+                )
             invoice_services.invoice_submit(invoice=invoice, actor=member.user)
             overdue[title] = invoice_services.invoice_issue(
                 invoice=invoice, actor=staff, on=today - timedelta(days=age)
@@ -428,6 +439,41 @@ class Command(BaseCommand):
                     reason="The client says the layout was not delivered as agreed.",
                 )
             dunning_services.dunning_run(cooperative=cooperative, on=day)
+        # The fund advanced both covered invoices; one client went insolvent.
+        guarantee_services.advances_run(cooperative=cooperative, on=today)
+        guarantee_services.write_off(
+            invoice=overdue["Trade fair booth"],
+            actor=staff,
+            reason="Client insolvent: insolvency proceedings opened.",
+            block_client=False,
+        )
+
+    def _confirmed_job(self, member, client, title: str, done: date):
+        job = invoicing_services.job_save(
+            job=None,
+            member=member,
+            values={
+                "client": client,
+                "title": title,
+                "deliverable": title,
+                "period_start": done - timedelta(days=10),
+                "period_end": done - timedelta(days=5),
+                "place": client.city,
+                "pricing": "fixed",
+                "hours": None,
+                "hourly_rate": None,
+                "fixed_price": Decimal("900.00"),
+                "vat_category": "S19",
+                "vat_reason": "",
+                "uses_client_equipment": False,
+                "in_client_rota": False,
+                "follows_client_instructions": False,
+            },
+        )
+        invoicing_services.job_send_for_confirmation(job=job, actor=member.user)
+        return invoicing_services.job_answer(
+            job=job, accept=True, name="Demo client", reason="", ip="127.0.0.1"
+        )
 
     def _bank(self, cooperative) -> None:
         """The cooperative's account and one statement: a payment by RF reference, a partial
