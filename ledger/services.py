@@ -352,6 +352,27 @@ def _system_accounts(cooperative: Cooperative) -> dict[str, Account]:
     return accounts_ensure(cooperative=cooperative)
 
 
+def _vat_lines(
+    cooperative: Cooperative,
+    vat_by_rate: dict[Decimal, Decimal],
+    *,
+    sign: int,
+    text: str = "",
+    accounts: dict[str, Account] | None = None,
+) -> list[Line]:
+    """Output VAT per rate: credited (sign −1) when invoiced, debited (+1) when corrected."""
+    accounts = accounts or _system_accounts(cooperative)
+    return [
+        Line(
+            _vat_account(cooperative, rate, accounts),
+            sign * vat,
+            text or _("VAT %(r)s %%") % {"r": rate},
+        )
+        for rate, vat in sorted(vat_by_rate.items())
+        if vat
+    ]
+
+
 def _fee_lines(member: Member, net: Decimal, on: date, source_account: Account) -> list[Line]:
     rule = fee_rule_for(member=member)
     split = fees.split_revenue(
@@ -417,13 +438,7 @@ def revenue_post_issue(
     gross = net + sum(vat_by_rate.values(), ZERO)
     accounts = _system_accounts(cooperative)
     lines = [Line(accounts[AccountKind.RECEIVABLES], gross, invoice_number)]
-    for rate, vat in sorted(vat_by_rate.items()):
-        if vat:
-            lines.append(
-                Line(
-                    _vat_account(cooperative, rate, accounts), -vat, _("VAT %(r)s %%") % {"r": rate}
-                )
-            )
+    lines += _vat_lines(cooperative, vat_by_rate, sign=-1, accounts=accounts)
     if fee_rule_for(member=member).charge_on == FeeRule.ChargeOn.ISSUE:
         clearing = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
         lines.append(Line(clearing, -net, _("net revenue")))
@@ -480,11 +495,7 @@ def revenue_post_credit_note(
             invoice_number,
         )
     ]
-    for rate, vat in sorted(vat_by_rate.items()):
-        if vat:
-            lines.append(
-                Line(_vat_account(cooperative, rate), vat, _("VAT %(r)s %%") % {"r": rate})
-            )
+    lines += _vat_lines(cooperative, vat_by_rate, sign=1)
     shares = [
         entry
         for entry in original.entries.select_related("account")
@@ -624,9 +635,9 @@ def guarantee_post_write_off(
     accounts = _system_accounts(cooperative)
     vat_total = sum(vat_by_rate_open.values(), ZERO)
     lines = [Line(accounts[AccountKind.RECEIVABLES], -gross_open, invoice_number)]
-    for rate, vat in sorted(vat_by_rate_open.items()):
-        if vat:
-            lines.append(Line(_vat_account(cooperative, rate, accounts), vat, _("VAT correction")))
+    lines += _vat_lines(
+        cooperative, vat_by_rate_open, sign=1, text=_("VAT correction"), accounts=accounts
+    )
     lines.append(
         Line(accounts[AccountKind.GUARANTEE_FUND], gross_open - vat_total, _("written off"))
     )
