@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import OperatorModelAdmin, StaffModelAdmin, site
 from dunning import services
-from dunning.models import BaseRate, Confirmation, DunningPolicy, Escalation, Pause, Reminder
+from dunning.models import (
+    BaseRate,
+    Confirmation,
+    DunningPolicy,
+    Escalation,
+    Pause,
+    Reminder,
+    ReminderLetter,
+)
 
 
 @admin.register(BaseRate, site=site)
@@ -38,10 +46,7 @@ class ReminderAdmin(StaffModelAdmin):
     list_filter = ["level", "dated"]
     list_select_related = ["invoice"]
     search_fields = ["invoice__number_text", "invoice__client__name"]
-    exclude = ["letter"]
-    readonly_fields = [
-        f.name for f in Reminder._meta.concrete_fields if f.name not in ("id", "letter")
-    ]
+    readonly_fields = [f.name for f in Reminder._meta.concrete_fields if f.name != "id"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -65,11 +70,12 @@ class ReminderAdmin(StaffModelAdmin):
 
     def letter_view(self, request, pk: int):
         reminder = self.get_object(request, str(pk))
-        if reminder is None:
+        letter = ReminderLetter.objects.filter(reminder=reminder).first() if reminder else None
+        if letter is None:
             from django.http import Http404
 
             raise Http404
-        response = HttpResponse(bytes(reminder.letter), content_type="application/pdf")
+        response = HttpResponse(bytes(letter.content), content_type="application/pdf")
         response["Content-Disposition"] = (
             f'attachment; filename="{reminder.invoice.number_text}-{reminder.level}.pdf"'
         )

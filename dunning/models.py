@@ -93,8 +93,9 @@ class Level(models.IntegerChoices):
 
 
 class Reminder(TenantModel):
-    """A reminder letter as sent: amounts, interest periods and the PDF. One per (invoice,
-    level): a second run, or a second worker, cannot create another (R9)."""
+    """A reminder as decided by the run: amounts and interest periods. One per (invoice,
+    level): a second run, or a second worker, cannot create another (R9). Its letter is
+    rendered and sent after commit (ReminderLetter)."""
 
     append_only = True
 
@@ -112,7 +113,6 @@ class Reminder(TenantModel):
     interest_detail = models.JSONField(_("interest periods"), default=list, blank=True)
     fee = models.DecimalField(_("fees"), default=Decimal("0.00"), **MONEY)
     total = models.DecimalField(_("total claimed"), **MONEY)
-    letter = models.BinaryField(_("letter (PDF)"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -125,6 +125,25 @@ class Reminder(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.invoice} · {self.get_level_display()}"
+
+
+class ReminderLetter(TenantModel):
+    """The letter of a reminder as sent (PDF); written together with its outbox e-mail, once."""
+
+    append_only = True
+
+    reminder = models.OneToOneField(
+        Reminder, on_delete=models.PROTECT, related_name="letter", verbose_name=_("reminder")
+    )
+    content = models.BinaryField(_("letter (PDF)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder letter")
+        verbose_name_plural = _("reminder letters")
+
+    def __str__(self) -> str:
+        return str(self.reminder)
 
 
 class Pause(TenantModel):

@@ -24,9 +24,19 @@ from core.notify import queue_notice_with_files, send_notice
 from core.pdf import render_pdf
 from core.references import rf_format
 from dunning.interest import default_interest
-from dunning.models import BaseRate, Confirmation, DunningPolicy, Escalation, Level, Pause, Reminder
+from dunning.models import (
+    BaseRate,
+    Confirmation,
+    DunningPolicy,
+    Escalation,
+    Level,
+    Pause,
+    Reminder,
+    ReminderLetter,
+)
 from invoicing.models import Invoice
 from tenancy.models import Cooperative, User
+from tenancy.tasks import enqueue_on_commit
 
 ZERO = Decimal("0.00")
 PAY_WITHIN_DAYS = 10
@@ -112,7 +122,7 @@ def _letter(invoice: Invoice, reminder: Reminder, earlier: list[Reminder]) -> by
         )
 
 
-def _send(invoice: Invoice, reminder: Reminder) -> None:
+def _notify(invoice: Invoice, reminder: Reminder, letter: bytes) -> None:
     language = invoice.language or "de"
     with translation.override(language):
         level = reminder.get_level_display()
@@ -136,9 +146,7 @@ def _send(invoice: Invoice, reminder: Reminder) -> None:
         cooperative=invoice.cooperative,
         subject=subject,
         paragraphs=paragraphs,
-        attachments=[
-            (f"{invoice.number_text}-{reminder.level}.pdf", reminder.letter, "application/pdf")
-        ],
+        attachments=[(f"{invoice.number_text}-{reminder.level}.pdf", letter, "application/pdf")],
         reply_to=invoice.seller.get("contact_email", ""),
     )
     member = invoice.member
@@ -173,6 +181,42 @@ def _send(invoice: Invoice, reminder: Reminder) -> None:
     )
 
 
+def reminder_send(*, reminder_id: int) -> bool:
+    """Render the letter and queue the e-mails of one reminder, once: the letter row and the
+    outbox rows commit together, and a second worker's insert of the letter fails."""
+    reminder = (
+        Reminder.objects.select_related(
+            "invoice__client", "invoice__member__user", "invoice__cooperative"
+        )
+        .filter(pk=reminder_id, letter__isnull=True)
+        .first()
+    )
+    if reminder is None:
+        return False
+    invoice = reminder.invoice
+    earlier = list(Reminder.objects.filter(invoice=invoice, level__lt=reminder.level))
+    content = _letter(invoice, reminder, earlier)  # rendered outside the transaction
+    try:
+        with transaction.atomic():
+            ReminderLetter.objects.create(
+                cooperative_id=reminder.cooperative_id, reminder=reminder, content=content
+            )
+            _notify(invoice, reminder, content)
+    except IntegrityError:
+        return False
+    return True
+
+
+def reminders_send_pending() -> int:
+    """Letters whose task was lost (broker down, worker killed): the sweeper sends them."""
+    ids = list(
+        Reminder.objects.filter(letter__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    return sum(1 for reminder_id in ids if reminder_send(reminder_id=reminder_id))
+
+
 def _create_reminder(invoice, level, on, open_amount, policy, earlier) -> Reminder | None:
     claim = claim_as_of(invoice=invoice, open_amount=open_amount, on=on)
     fee = _fee(invoice, level, on, policy, earlier)
@@ -189,13 +233,16 @@ def _create_reminder(invoice, level, on, open_amount, policy, earlier) -> Remind
         fee=fee,
         total=open_amount + claim["interest"] + fees,
     )
-    reminder.letter = _letter(invoice, reminder, earlier)
     try:
         with transaction.atomic():
             reminder.save()
     except IntegrityError:
-        return None  # another run created this level first
-    _send(invoice, reminder)
+        if Reminder.objects.filter(invoice=invoice, level=level).exists():
+            return None  # another run created this level first
+        raise
+    from dunning import tasks
+
+    enqueue_on_commit(tasks.reminder_send, invoice.cooperative_id, reminder.pk)
     return reminder
 
 
@@ -241,8 +288,9 @@ def _escalate(invoice, on, open_amount, reminders) -> Escalation | None:
 
 
 def dunning_run(*, cooperative: Cooperative, on: date) -> RunResult:
-    """Create the next due reminder for every overdue invoice, and escalations where the final
-    Mahnung went unanswered and the member agreed."""
+    """Create the next due reminder for every overdue invoice whose last letter's payment date
+    has passed, and escalations where the final Mahnung went unanswered and the member
+    agreed."""
     policy = policy_for(cooperative=cooperative)
     result = RunResult()
     if not policy.enabled:
@@ -253,7 +301,7 @@ def dunning_run(*, cooperative: Cooperative, on: date) -> RunResult:
         .filter(due_date__lte=on - timedelta(days=policy.reminder_days))
         .exclude(pk__in=paused)
         .select_related("client", "member__user", "cooperative")
-        .annotate(last_level=Max("reminders__level"))
+        .annotate(last_level=Max("reminders__level"), last_pay_by=Max("reminders__pay_by"))
         .order_by("due_date", "pk")
     )
     confirmed = {
@@ -274,8 +322,11 @@ def dunning_run(*, cooperative: Cooperative, on: date) -> RunResult:
             else Level.REMINDER
         )
         next_level = (invoice.last_level or 0) + 1
+        # Each letter sets a new payment date: the next level waits until it has passed, so a
+        # second run on the same day (or a catch-up run) never sends two levels at once.
+        waiting = invoice.last_pay_by is not None and on <= invoice.last_pay_by
         with transaction.atomic():
-            if next_level <= due_level:
+            if next_level <= due_level and not waiting:
                 if next_level == Level.FINAL and (invoice.pk, "final") not in confirmed:
                     continue
                 earlier = list(Reminder.objects.filter(invoice=invoice).order_by("level"))

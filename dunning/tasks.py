@@ -23,3 +23,22 @@ def dunning_run_all() -> int:
     for cooperative_id in ids:
         dunning_run.delay(cooperative_id)
     return len(ids)
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def reminder_send(self, cooperative_id: int, reminder_id: int) -> bool:
+    return services.reminder_send(reminder_id=reminder_id)
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def reminders_send_pending(self, cooperative_id: int) -> int:
+    return services.reminders_send_pending()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def reminders_send_pending_all() -> int:
+    """Every 5 minutes (beat): letters whose task was lost."""
+    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
+    for cooperative_id in ids:
+        reminders_send_pending.delay(cooperative_id)
+    return len(ids)

@@ -13,7 +13,7 @@ from banking import services as banking_services
 from core.exceptions import ApplicationError
 from core.policies import ACCOUNTANT, MEMBER, STAFF, role_policy
 from dunning import services
-from dunning.models import Confirmation, Pause, Reminder
+from dunning.models import Confirmation, Pause, Reminder, ReminderLetter
 from invoicing import access
 
 
@@ -22,7 +22,10 @@ def collection_context(invoice) -> dict:
         "invoice": invoice,
         "payment": banking_services.payment_state(invoice),
         "allocations": invoice.allocations.select_related("transaction").order_by("created_at"),
-        "reminders": Reminder.objects.filter(invoice=invoice).defer("letter").order_by("level"),
+        "reminders": Reminder.objects.filter(invoice=invoice)
+        .select_related("letter")
+        .defer("letter__content")
+        .order_by("level"),
         "pause": Pause.objects.filter(invoice=invoice, ended_at__isnull=True).first(),
         "confirmations": {c.step: c for c in Confirmation.objects.filter(invoice=invoice)},
         "escalation": getattr(invoice, "escalation", None),
@@ -44,10 +47,10 @@ def collection(request, pk: int):
 @role_policy(MEMBER, STAFF, ACCOUNTANT)
 def reminder_letter(request, pk: int, level: int):
     invoice = access.invoice_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
-    reminder = Reminder.objects.filter(invoice=invoice, level=level).first()
-    if reminder is None:
+    letter = ReminderLetter.objects.filter(reminder__invoice=invoice, reminder__level=level).first()
+    if letter is None:
         raise Http404
-    response = HttpResponse(bytes(reminder.letter), content_type="application/pdf")
+    response = HttpResponse(bytes(letter.content), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number_text}-{level}.pdf"'
     return response
 

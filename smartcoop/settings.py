@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guarantee.tasks.advances_all",
         "schedule": 86400.0,
     },
+    "dunning-letters-retry": {
+        "task": "dunning.tasks.reminders_send_pending_all",
+        "schedule": 300.0,
+    },
     "dunning-daily": {
         "task": "dunning.tasks.dunning_run_all",
         "schedule": 86400.0,

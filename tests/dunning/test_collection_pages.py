@@ -22,6 +22,7 @@ def reminded(coop_a_ready, alice, sabine):
     invoice = issue(alice, draft(alice, client, [line(price="300.00")]), sabine)
     with tenant_scope(coop_a_ready):
         services.dunning_run(cooperative=coop_a_ready, on=invoice.due_date + timedelta(days=7))
+        services.reminders_send_pending()
     return invoice
 
 

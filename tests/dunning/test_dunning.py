@@ -14,7 +14,7 @@ from django.core.management import call_command
 from core.exceptions import ApplicationError
 from core.models import OutboundEmail
 from dunning import services
-from dunning.models import Confirmation, Escalation, Reminder
+from dunning.models import Confirmation, Escalation, Reminder, ReminderLetter
 from tenancy.scope import tenant_scope
 from tests.invoicing.conftest import draft, issue, line, make_client
 
@@ -48,7 +48,10 @@ def test_business_invoice_through_every_level_to_court_dunning(
         expected = (D("1190.00") * D("10.27") / 100 * 20 / 365).quantize(D("0.01"))
         assert mahnung.interest == expected and mahnung.fee == D("40.00")
         assert mahnung.total == D("1190.00") + expected + D("40.00")
-        assert mahnung.letter.startswith(b"%PDF")
+        # The letter is rendered after commit, once.
+        assert services.reminder_send(reminder_id=mahnung.pk) is True
+        assert services.reminder_send(reminder_id=mahnung.pk) is False
+        assert ReminderLetter.objects.get(reminder=mahnung).content.startswith(b"%PDF")
     # The final Mahnung waits for the member.
     assert run(coop_a_ready, due + timedelta(days=35)).reminders_created == 0
     with tenant_scope(coop_a_ready):
@@ -85,6 +88,9 @@ def test_letters_go_to_the_client_and_notices_to_the_member(
     coop_a_ready, overdue, alice, mailoutbox
 ):
     run(coop_a_ready, overdue.due_date + timedelta(days=7))
+    with tenant_scope(coop_a_ready):
+        assert services.reminders_send_pending() == 1  # what the worker (or the sweeper) does
+        assert services.reminders_send_pending() == 0
     to_client = OutboundEmail.objects.filter(to=["rechnung@atelier.example"])
     assert to_client.filter(subject__contains=overdue.number_text).count() >= 1
     reminder_mail = [m for m in to_client if m.attachments.exists()][-1]
@@ -164,26 +170,35 @@ def test_a_second_worker_that_got_there_first_wins_and_nothing_is_doubled(
     coop_a_ready, overdue, monkeypatch
 ):
     """Two workers at once: both see no reminder, both prepare one; the unique (invoice, level)
-    constraint lets exactly one in. Simulated deterministically: while this run renders its
-    letter, the "other worker" commits the same level."""
+    constraint lets exactly one in. Simulated deterministically: while this run prepares its
+    reminder, the "other worker" commits the same level."""
     day = overdue.due_date + timedelta(days=7)
-    original = services._letter
+    original = services.claim_as_of
 
-    def other_worker_first(invoice, reminder, earlier):
-        content = original(invoice, reminder, earlier)
+    def other_worker_first(*, invoice, open_amount, on):
+        claim = original(invoice=invoice, open_amount=open_amount, on=on)
         Reminder.objects.create(
             cooperative_id=invoice.cooperative_id,
             invoice=invoice,
-            level=reminder.level,
-            dated=reminder.dated,
-            pay_by=reminder.pay_by,
-            open_amount=reminder.open_amount,
-            total=reminder.total,
-            letter=content,
+            level=1,
+            dated=on,
+            pay_by=on,
+            open_amount=open_amount,
+            total=open_amount,
         )
-        return content
+        return claim
 
-    monkeypatch.setattr(services, "_letter", other_worker_first)
+    monkeypatch.setattr(services, "claim_as_of", other_worker_first)
     assert run(coop_a_ready, day).reminders_created == 0
     with tenant_scope(coop_a_ready):
         assert Reminder.objects.filter(invoice=overdue, level=1).count() == 1
+
+
+def test_a_catch_up_run_sends_one_level_and_waits_for_the_new_payment_date(coop_a_ready, overdue):
+    late = overdue.due_date + timedelta(days=40)
+    assert run(coop_a_ready, late).reminders_created == 1
+    assert run(coop_a_ready, late).reminders_created == 0  # twice on the same day
+    with tenant_scope(coop_a_ready):
+        first = Reminder.objects.get()
+    assert run(coop_a_ready, first.pay_by).reminders_created == 0
+    assert run(coop_a_ready, first.pay_by + timedelta(days=1)).reminders_created == 1

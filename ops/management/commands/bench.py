@@ -14,6 +14,7 @@ SCENARIOS = {
     "invoice_issue": ("invoicing.bench.invoice_issue", 10_000),
     "invoice_pdf": ("invoicing.bench.invoice_pdf", 200),
     "bank_import": ("banking.bench.bank_import", 100_000),
+    "dunning": ("dunning.bench.dunning", 1_000_000),
 }
 
 

@@ -439,6 +439,7 @@ class Command(BaseCommand):
                     reason="The client says the layout was not delivered as agreed.",
                 )
             dunning_services.dunning_run(cooperative=cooperative, on=day)
+        dunning_services.reminders_send_pending()  # the letters, as a worker would
         # The fund advanced both covered invoices; one client went insolvent.
         guarantee_services.advances_run(cooperative=cooperative, on=today)
         guarantee_services.write_off(
