@@ -83,9 +83,17 @@ def advances_run(*, cooperative: Cooperative, on: date) -> int:
         return 0
     done = 0
     advanced = set(Advance.objects.values_list("invoice_id", flat=True))
+    # The rules that can be asked of the database are (only covered invoices old enough to be
+    # due reach the loop): a daily run must not walk every open invoice.
     candidates = (
         open_invoices()
-        .filter(issue_date__lte=on)
+        .filter(
+            issue_date__lte=on - timedelta(days=policy.working_days),
+            gross_total__lte=policy.max_gross,
+            job__client_answered_at__isnull=False,
+            job__status__in=[Job.Status.CONFIRMED, Job.Status.APPROVED],
+        )
+        .exclude(client__guarantee_block__isnull=False)
         .exclude(pk__in=advanced)
         .select_related("job", "member", "member__cooperative")
         .order_by("issue_date", "pk")

@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from banking import services as banking_services
 from banking.models import BankAccount, BankStatement, BankTransaction
@@ -113,7 +114,7 @@ def test_uncovered_invoices_are_never_advanced(coop_a_ready, alice, sabine):
     swiss = make_client(alice, name="Zürich AG", country="CH", vat_id="")
     no_job = issue(alice, draft(alice, client, [line(price="100.00")]), sabine)
     abroad = issue(alice, draft(alice, swiss, [line(price="100.00", cat="O", rate="0")]), sabine)
-    with tenant_scope(coop_a_ready):
+    with tenant_scope(coop_a_ready), translation.override("en"):
         policy = services.policy_for(cooperative=coop_a_ready)
         assert "the client did not confirm the job online" in services.eligibility(no_job, policy)
         assert "the client is outside the EU" in services.eligibility(abroad, policy)
@@ -122,7 +123,7 @@ def test_uncovered_invoices_are_never_advanced(coop_a_ready, alice, sabine):
 
 
 def test_blocked_client_and_amount_limit(coop_a_ready, covered, sabine):
-    with tenant_scope(coop_a_ready):
+    with tenant_scope(coop_a_ready), translation.override("en"):
         policy = services.policy_for(cooperative=coop_a_ready)
         policy.max_gross = D("500.00")
         assert "above the amount limit" in services.eligibility(covered, policy)
