@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import path
@@ -80,10 +79,6 @@ class ReminderAdmin(StaffModelAdmin):
             f'attachment; filename="{reminder.invoice.number_text}-{reminder.level}.pdf"'
         )
         return response
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
 @admin.register(Pause, site=site)

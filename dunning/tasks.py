@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dunning import services
 from tenancy.models import Cooperative
-from tenancy.tasks import TenantTask
+from tenancy.tasks import TenantTask, each_active_cooperative
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -19,10 +19,7 @@ def dunning_run(self, cooperative_id: int) -> str:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def dunning_run_all() -> int:
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        dunning_run.delay(cooperative_id)
-    return len(ids)
+    return each_active_cooperative(dunning_run)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -38,7 +35,4 @@ def reminders_send_pending(self, cooperative_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def reminders_send_pending_all() -> int:
     """Every 5 minutes (beat): letters whose task was lost."""
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        reminders_send_pending.delay(cooperative_id)
-    return len(ids)
+    return each_active_cooperative(reminders_send_pending)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from guarantee import services
 from tenancy.models import Cooperative
-from tenancy.tasks import TenantTask
+from tenancy.tasks import TenantTask, each_active_cooperative
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -18,7 +18,4 @@ def advances(self, cooperative_id: int) -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def advances_all() -> int:
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        advances.delay(cooperative_id)
-    return len(ids)
+    return each_active_cooperative(advances)

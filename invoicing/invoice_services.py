@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
@@ -867,7 +867,3 @@ def invoice_credit_note(
         )
         _schedule_delivery(issued, actor)
     return issued
-
-
-def invoice_language(invoice: Invoice) -> str:
-    return invoice.language or invoice.client.language or translation.get_language() or "de"

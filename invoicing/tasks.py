@@ -8,8 +8,7 @@ from celery import shared_task
 
 from invoicing import delivery
 from invoicing.models import InvoiceDelivery
-from tenancy.models import Cooperative
-from tenancy.tasks import TenantTask, enqueue_on_commit
+from tenancy.tasks import TenantTask, each_active_cooperative, enqueue_on_commit
 
 
 def enqueue_invoice_delivery(*, invoice, requested_by, to: str = "") -> InvoiceDelivery:
@@ -40,7 +39,4 @@ def invoice_deliveries_retry(self, cooperative_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def invoice_deliveries_retry_all() -> int:
     """Every 5 minutes (beat): one task per active cooperative."""
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        invoice_deliveries_retry.delay(cooperative_id)
-    return len(ids)
+    return each_active_cooperative(invoice_deliveries_retry)

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from ledger import services
 from tenancy.models import Cooperative
-from tenancy.tasks import TenantTask
+from tenancy.tasks import TenantTask, each_active_cooperative
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -17,10 +17,7 @@ def share_payments_post(self, cooperative_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def share_payments_post_all() -> int:
     """Every few minutes (beat): post share payments recorded since the last run."""
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        share_payments_post.delay(cooperative_id)
-    return len(ids)
+    return each_active_cooperative(share_payments_post)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -38,7 +35,4 @@ def fees_monthly_floor(self, cooperative_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def fees_monthly_floor_all() -> int:
     """Daily (beat): top up last month's fees to the monthly minimum; once per member and month."""
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        fees_monthly_floor.delay(cooperative_id)
-    return len(ids)
+    return each_active_cooperative(fees_monthly_floor)

@@ -5,15 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from members import services
-from tenancy.models import Cooperative
-from tenancy.tasks import TenantTask
-
-
-def _each_cooperative(task) -> int:
-    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
-    for cooperative_id in ids:
-        task.delay(cooperative_id)
-    return len(ids)
+from tenancy.tasks import TenantTask, each_active_cooperative
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -24,7 +16,7 @@ def members_close_departures(self, cooperative_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def members_close_departures_all() -> int:
     """Hourly (beat): one task per active cooperative."""
-    return _each_cooperative(members_close_departures)
+    return each_active_cooperative(members_close_departures)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -35,7 +27,7 @@ def permits_warn_expiring(self, cooperative_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def permits_warn_expiring_all() -> int:
     """Daily (beat): warn about permits expiring soon; once per permit and expiry date."""
-    return _each_cooperative(permits_warn_expiring)
+    return each_active_cooperative(permits_warn_expiring)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -46,4 +38,4 @@ def applications_anonymise_rejected(self, cooperative_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def applications_anonymise_rejected_all() -> int:
     """Daily (beat): anonymise rejected applications past the retention period."""
-    return _each_cooperative(applications_anonymise_rejected)
+    return each_active_cooperative(applications_anonymise_rejected)

@@ -28,6 +28,17 @@ class TenantTask(Task):
             return super().__call__(cooperative_id, *args, **kwargs)
 
 
+def each_active_cooperative(task) -> int:
+    """Fan a periodic job out: one tenant task per active cooperative (beat calls the `_all`
+    task, each cooperative's work runs in its own scope)."""
+    from tenancy.models import Cooperative
+
+    ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
+    for cooperative_id in ids:
+        task.delay(cooperative_id)
+    return len(ids)
+
+
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Send the task once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(partial(task.delay, *args, **kwargs))

@@ -17,12 +17,6 @@ from invoicing.models import Invoice, InvoiceDocument
 from tenancy.models import Cooperative
 from tenancy.scope import tenant_scope
 
-CHECKS = {
-    "zugferd": ("cii", False),
-    "xrechnung-cii": ("cii", True),
-    "xrechnung-ubl": ("ubl", True),
-}
-
 
 class Command(BaseCommand):
     help = "Export issued invoices as PDF, ZUGFeRD or XRechnung (CII/UBL)."
@@ -80,8 +74,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _check(content: bytes, fmt: str):
-        if fmt not in CHECKS:
+        if fmt not in documents.CHECKS:
             return []
-        syntax, xrechnung = CHECKS[fmt]
+        syntax, xrechnung, _profile = documents.CHECKS[fmt]
         xml = get_xml_from_pdf(content, check_xsd=False)[1] if fmt == "zugferd" else content
         return fatal(validate(xml, syntax=syntax, xrechnung=xrechnung))
