@@ -7,17 +7,43 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from banking import matching, parsers, services
-from banking.models import Allocation, BankAccount, BankStatement, BankTransaction
+from banking.models import (
+    Allocation,
+    BankAccount,
+    BankStatement,
+    BankTransaction,
+    PaymentFile,
+    Refund,
+)
 from core.admin_site import StaffModelAdmin, site
 from core.exceptions import ApplicationError
 from invoicing.models import Invoice
+
+
+class ReadOnlyAdmin(StaffModelAdmin):
+    """Rows written by services only; staff act on them through the listed actions, which stay
+    available although nothing can be edited."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for name in self.actions or ():
+            actions.setdefault(name, self.get_action(name))
+        return actions
 
 
 @admin.register(BankAccount, site=site)
@@ -108,7 +134,15 @@ class AllocationInline(admin.TabularInline):
     fk_name = "transaction"
     extra = 0
     can_delete = False
-    fields = ["invoice", "amount", "method", "explanation", "created_at", "undone_at"]
+    fields = [
+        "invoice",
+        "share_payment",
+        "amount",
+        "method",
+        "explanation",
+        "created_at",
+        "undone_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -124,7 +158,7 @@ class MatchForm(forms.Form):
 
 
 @admin.register(BankTransaction, site=site)
-class BankTransactionAdmin(StaffModelAdmin):
+class BankTransactionAdmin(ReadOnlyAdmin):
     list_display = [
         "booking_date",
         "amount",
@@ -140,19 +174,28 @@ class BankTransactionAdmin(StaffModelAdmin):
     ]
     exclude = ["dedupe_key"]
     inlines = [AllocationInline]
-    actions = ["match_manually", "match_again"]
+    actions = ["match_manually", "match_again", "refund_rest"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def _one_incoming(self, request, queryset):
+        bank_transaction = queryset.filter(amount__gt=0).first()
+        if bank_transaction is None or queryset.count() != 1:
+            self.message_user(
+                request, gettext("Select exactly one incoming payment."), messages.ERROR
+            )
+            return None
+        return bank_transaction
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        for name in ("match_manually", "match_again"):
-            actions.setdefault(name, self.get_action(name))
-        return actions
+    def _form_page(self, request, *, title, bank_transaction, form, action):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "bank_transaction": bank_transaction,
+            "form": form,
+            "action": action,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/banking/match.html", context)
 
     @admin.display(description=_("applied (€)"))
     def applied(self, obj):
@@ -169,11 +212,8 @@ class BankTransactionAdmin(StaffModelAdmin):
 
     @admin.action(description=_("Apply to an invoice…"))
     def match_manually(self, request, queryset):
-        bank_transaction = queryset.filter(amount__gt=0).first()
-        if bank_transaction is None or queryset.count() != 1:
-            self.message_user(
-                request, gettext("Select exactly one incoming payment."), messages.ERROR
-            )
+        bank_transaction = self._one_incoming(request, queryset)
+        if bank_transaction is None:
             return None
         form = MatchForm(
             request.POST if "apply" in request.POST else None,
@@ -207,16 +247,168 @@ class BankTransactionAdmin(StaffModelAdmin):
                 else:
                     self.message_user(request, gettext("The payment has been applied."))
                     return None
+        return self._form_page(
+            request,
+            title=_("Apply a payment to an invoice"),
+            bank_transaction=bank_transaction,
+            form=form,
+            action="match_manually",
+        )
+
+    @admin.action(description=_("Refund the rest to the payer…"))
+    def refund_rest(self, request, queryset):
+        bank_transaction = self._one_incoming(request, queryset)
+        if bank_transaction is None:
+            return None
+        form = RefundForm(
+            request.POST if "apply" in request.POST else None,
+            initial={
+                "amount": matching.unallocated(bank_transaction),
+                "name": bank_transaction.counterparty_name[:70],
+                "iban": bank_transaction.counterparty_iban,
+            },
+        )
+        if form.is_valid():
+            try:
+                services.refund_create(
+                    bank_transaction=bank_transaction,
+                    amount=form.cleaned_data["amount"],
+                    name=form.cleaned_data["name"],
+                    iban=form.cleaned_data["iban"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request, gettext("The refund goes out with the next payment file.")
+                )
+                return None
+        return self._form_page(
+            request,
+            title=_("Refund the rest of a payment"),
+            bank_transaction=bank_transaction,
+            form=form,
+            action="refund_rest",
+        )
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount (€)"), max_digits=14, decimal_places=2)
+    name = forms.CharField(label=_("Payee"), max_length=70)
+    iban = forms.CharField(label=_("IBAN"), max_length=42)
+    reason = forms.CharField(
+        label=_("Reason (sent to the payer with the transfer)"), max_length=140
+    )
+
+
+class PaymentFileForm(forms.Form):
+    execution_date = forms.DateField(
+        label=_("Execution date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"] = forms.ModelChoiceField(label=_("From account"), queryset=accounts)
+        self.order_fields(["account", "execution_date"])
+
+
+@admin.register(Refund, site=site)
+class RefundAdmin(ReadOnlyAdmin):
+    """Refunds of overpayments: each goes out in a pain.001 file; settled by the statement."""
+
+    list_display = ["created_at", "amount", "name", "iban", "reason", "state", "payment_file"]
+    list_filter = [
+        ("payment_file", admin.EmptyFieldListFilter),
+        ("paid_by", admin.EmptyFieldListFilter),
+    ]
+    readonly_fields = [f.name for f in Refund._meta.concrete_fields if f.name != "id"]
+    actions = ["create_payment_file"]
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        return obj.state
+
+    @admin.action(description=_("Put every waiting refund into a SEPA payment file…"))
+    def create_payment_file(self, request, queryset):
+        form = PaymentFileForm(
+            request.POST if "apply" in request.POST else None,
+            initial={"execution_date": timezone.localdate()},
+            accounts=BankAccount.objects.filter(is_active=True),
+        )
+        if form.is_valid():
+            try:
+                payment_file = services.refunds_file_create(
+                    account=form.cleaned_data["account"],
+                    execution_date=form.cleaned_data["execution_date"],
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Payment file %(id)s with %(n)d transfer(s) is ready to download.")
+                    % {"id": payment_file.message_id, "n": payment_file.transactions},
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:banking_paymentfile_change", args=[payment_file.pk])
+                )
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Apply a payment to an invoice"),
-            "bank_transaction": bank_transaction,
+            "title": _("Create a refund payment file"),
             "form": form,
-            "action": "match_manually",
+            "action": "create_payment_file",
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "selected": queryset.values_list("pk", flat=True),
         }
-        return TemplateResponse(request, "admin/banking/match.html", context)
+        return TemplateResponse(request, "admin/banking/payment_file.html", context)
+
+
+@admin.register(PaymentFile, site=site)
+class PaymentFileAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "message_id", "execution_date", "transactions", "total"]
+    readonly_fields = [
+        "kind",
+        "account",
+        "message_id",
+        "execution_date",
+        "transactions",
+        "total",
+        "sha256",
+        "created_by",
+        "created_at",
+        "download",
+    ]
+    exclude = ["content"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="banking_paymentfile_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        url = reverse("admin:banking_paymentfile_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download (pain.001.001.09)"))
+
+    def download_view(self, request, pk: int):
+        payment_file = PaymentFile.objects.filter(pk=pk).first()
+        if payment_file is None or not self.has_view_permission(request, payment_file):
+            raise Http404
+        response = HttpResponse(bytes(payment_file.content), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{payment_file.message_id}.xml"'
+        return response
 
 
 class UndoForm(forms.Form):
@@ -224,7 +416,7 @@ class UndoForm(forms.Form):
 
 
 @admin.register(Allocation, site=site)
-class AllocationAdmin(StaffModelAdmin):
+class AllocationAdmin(ReadOnlyAdmin):
     """Every match with its reason; staff undo a wrong one (the posting is reversed)."""
 
     list_display = ["transaction", "invoice", "amount", "method", "explanation", "undone_at"]
@@ -232,17 +424,6 @@ class AllocationAdmin(StaffModelAdmin):
     list_select_related = ["transaction", "invoice"]
     readonly_fields = [f.name for f in Allocation._meta.concrete_fields if f.name != "id"]
     actions = ["undo"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.setdefault("undo", self.get_action("undo"))
-        return actions
 
     @admin.action(description=_("Undo the selected matches…"))
     def undo(self, request, queryset):

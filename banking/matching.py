@@ -12,8 +12,10 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from stdnum import iso11649
 
-from banking.models import Allocation, BankTransaction
+from banking.models import Allocation, BankTransaction, Refund
 from invoicing.models import Invoice
+from members.models import Member
+from members.services import shares_payable
 
 RF = re.compile(r"RF\d{2}(?:\s?[0-9A-Z]){1,21}")
 NUMBER = re.compile(r"\b([A-Z0-9]{1,10})[-\s]?(\d{4})[-\s]?(\d{5,})\b")
@@ -22,9 +24,23 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True)
 class Proposal:
-    invoice: Invoice
+    invoice: Invoice | None
     method: str
     explanation: str
+    member: Member | None = None  # a payment for shares instead of an invoice
+
+
+def _share_proposals(references: list[str], members: dict[str, Member]) -> list[Proposal]:
+    return [
+        Proposal(
+            None,
+            Allocation.Method.RF_REFERENCE,
+            f"share payment reference {members[r].share_reference}",
+            member=members[r],
+        )
+        for r in references
+        if r in members
+    ][:1]
 
 
 def open_invoices():
@@ -101,6 +117,11 @@ def propose(transaction: BankTransaction) -> list[Proposal]:
                 Proposal(i, Allocation.Method.RF_REFERENCE, f"RF reference {i.rf_reference}")
                 for i in found
             ]
+        members = {
+            m.share_reference: m for m in shares_payable().filter(share_reference__in=references)
+        }
+        if members:
+            return _share_proposals(references, members)
     numbers = _numbers(text)
     if numbers:
         by_number = {i.number_text: i for i in candidates.filter(number_text__in=numbers)}
@@ -151,8 +172,10 @@ def propose(transaction: BankTransaction) -> list[Proposal]:
 
 
 def unallocated(transaction: BankTransaction) -> Decimal:
+    """What is left of an incoming payment: not applied, not refunded."""
     used = transaction.allocations.filter(undone_at__isnull=True).aggregate(t=Sum("amount"))["t"]
-    return transaction.amount - (used or ZERO)
+    refunded = transaction.refunds.aggregate(t=Sum("amount"))["t"]
+    return transaction.amount - (used or ZERO) - (refunded or ZERO)
 
 
 def unmatched_queryset():
@@ -164,9 +187,18 @@ def unmatched_queryset():
         .annotate(total=Sum("amount"))
         .values("total")
     )
+    refunded = (
+        Refund.objects.filter(transaction=OuterRef("pk"))
+        .values("transaction")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     return (
         BankTransaction.objects.filter(amount__gt=0)
-        .annotate(used=Coalesce(Subquery(used, output_field=money), Value(ZERO)))
+        .annotate(
+            used=Coalesce(Subquery(used, output_field=money), Value(ZERO))
+            + Coalesce(Subquery(refunded, output_field=money), Value(ZERO))
+        )
         .filter(used__lt=F("amount"))
     )
 
@@ -186,6 +218,7 @@ class Matcher:
         for pk, amount in self.open.items():
             if amount > 0:
                 self.by_amount.setdefault(amount, set()).add(pk)
+        self.members_by_reference = {m.share_reference: m for m in shares_payable()}
         self.clients_by_iban: dict[str, set[int]] = {}
         for iban, client_id in Allocation.objects.filter(
             undone_at__isnull=True, invoice__isnull=False
@@ -206,14 +239,16 @@ class Matcher:
         if transaction.amount <= 0 or transaction.is_return:
             return []
         text = f"{transaction.creditor_reference} {transaction.remittance}"
-        found = [
-            self.invoices[self.by_reference[r]] for r in _references(text) if r in self.by_reference
-        ]
+        references = _references(text)
+        found = [self.invoices[self.by_reference[r]] for r in references if r in self.by_reference]
         if found:
             return [
                 Proposal(i, Allocation.Method.RF_REFERENCE, f"RF reference {i.rf_reference}")
                 for i in found
             ]
+        shares = _share_proposals(references, self.members_by_reference)
+        if shares:
+            return shares
         found = [self.invoices[self.by_number[n]] for n in _numbers(text) if n in self.by_number]
         if found:
             return [

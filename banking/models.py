@@ -201,7 +201,96 @@ class Allocation(TenantModel):
         return self.undone_at is None
 
 
+class PaymentFile(TenantModel):
+    """An outgoing SEPA credit transfer file (pain.001.001.09) as handed to the bank, kept
+    unchanged so what was ordered can always be shown."""
+
+    append_only = True
+
+    class Kind(models.TextChoices):
+        REFUNDS = "refunds", _("refunds")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="+", verbose_name=_("from account")
+    )
+    message_id = models.CharField(_("message ID"), max_length=35, unique=True)
+    execution_date = models.DateField(_("execution date"))
+    transactions = models.PositiveIntegerField(_("transfers"))
+    total = models.DecimalField(_("total"), **MONEY)
+    content = models.BinaryField(_("file"))
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment file")
+        verbose_name_plural = _("payment files")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} · {self.transactions} · {self.total} €"
+
+
+class Refund(TenantModel):
+    """The unapplied rest of an incoming payment sent back to the payer (an overpayment, or
+    money that was not for us). It goes out in the next refund file and is settled when a
+    statement shows the transfer leaving the account."""
+
+    transaction = models.ForeignKey(
+        BankTransaction,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("incoming payment"),
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    name = models.CharField(_("payee"), max_length=70)
+    iban = models.CharField(_("IBAN"), max_length=34, validators=[validate_iban])
+    reason = models.CharField(_("reason"), max_length=140)
+    end_to_end_id = models.CharField(_("end-to-end ID"), max_length=35, unique=True)
+    payment_file = models.ForeignKey(
+        PaymentFile,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("payment file"),
+    )
+    paid_by = models.OneToOneField(
+        BankTransaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refund_paid",
+        verbose_name=_("outgoing transfer"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} € → {self.name}"
+
+    @property
+    def state(self) -> str:
+        if self.paid_by_id:
+            return str(_("sent (on the statement)"))
+        if self.payment_file_id:
+            return str(_("in a payment file"))
+        return str(_("waiting for the next payment file"))
+
+
 track_tenant_model(model_name="AllocationEvent")(Allocation)
+track_tenant_model(model_name="RefundEvent")(Refund)
 track_tenant_model(model_name="BankAccountEvent")(BankAccount)
 
 ZERO = Decimal("0.00")

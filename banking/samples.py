@@ -18,6 +18,8 @@ class Credit:
     text: str = ""
     reference: str = ""  # structured creditor reference (RF …)
     bank_reference: str = ""
+    code: str = "PMNT/RCDT/ESCT"  # ISO bank transaction code: domain/family/sub-family
+    end_to_end_id: str = "NOTPROVIDED"
 
 
 def camt053(*, iban: str, statement_id: str, entries: list[Credit]) -> bytes:
@@ -31,13 +33,15 @@ def camt053(*, iban: str, statement_id: str, entries: list[Credit]) -> bytes:
             else ""
         )
         text = f"<Ustrd>{escape(e.text)}</Ustrd>" if e.text else ""
+        domain, family, sub_family = e.code.split("/")
         rows.append(
             f'<Ntry><Amt Ccy="EUR">{abs(e.amount):.2f}</Amt><CdtDbtInd>{indicator}</CdtDbtInd>'
             f"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{e.booked.isoformat()}</Dt></BookgDt>"
             f"<ValDt><Dt>{e.booked.isoformat()}</Dt></ValDt>"
             f"<AcctSvcrRef>{escape(e.bank_reference or f'{statement_id}-{n}')}</AcctSvcrRef>"
-            "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly>"
-            "</Domn></BkTxCd><NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>"
+            f"<BkTxCd><Domn><Cd>{domain}</Cd><Fmly><Cd>{family}</Cd>"
+            f"<SubFmlyCd>{sub_family}</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls>"
+            f"<Refs><EndToEndId>{escape(e.end_to_end_id)}</EndToEndId></Refs>"
             f"<RltdPties><{party}><Pty><Nm>{escape(e.name)}</Nm></Pty></{party}>"
             f"<{party}Acct><Id><IBAN>{e.iban}</IBAN></Id></{party}Acct></RltdPties>"
             f"<RmtInf>{text}{structured}</RmtInf></TxDtls></NtryDtls></Ntry>"

@@ -4,19 +4,32 @@ matching and undo. Each allocation posts the payment to the ledger; undoing reve
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banking import matching, parsers
-from banking.models import Allocation, BankAccount, BankStatement, BankTransaction
+from banking import matching, parsers, sepa
+from banking.models import (
+    Allocation,
+    BankAccount,
+    BankStatement,
+    BankTransaction,
+    PaymentFile,
+    Refund,
+)
 from core.exceptions import ApplicationError
+from core.validators import validate_iban
 from invoicing.models import Invoice
 from ledger import services as ledger_services
 from ledger.models import Transaction
+from members.models import Member
+from members.services import share_payment_cancel, share_payment_record, shares_outstanding
 from tenancy.models import Cooperative, User
 
 ZERO = Decimal("0.00")
@@ -118,9 +131,13 @@ def statement_import(
             result.imported += len(created)
             matcher = matching.Matcher() if any(t.amount > 0 for t in created) else None
             for bank_transaction in created:
-                if bank_transaction.amount < 0 and bank_transaction.is_return:
-                    _undo_returned(bank_transaction)
-                if bank_transaction.amount <= 0:
+                if bank_transaction.amount < 0:
+                    if bank_transaction.is_return:
+                        _undo_returned(bank_transaction)
+                    elif _is_bank_charge(bank_transaction):
+                        _post_bank_charge(bank_transaction)
+                    else:
+                        _settle_refund(bank_transaction)
                     continue
                 if transaction_match(
                     bank_transaction=bank_transaction, actor=actor, matcher=matcher
@@ -151,6 +168,122 @@ def _undo_returned(returned: BankTransaction) -> None:
             actor=None,
             reason=_("returned by the bank (%(code)s)") % {"code": returned.return_reason or "-"},
         )
+
+
+CHARGE_CODES = {"CHRG", "FEES", "COMM"}  # ISO 20022 bank transaction sub-families
+CHARGE_GVC = {"805", "808"}  # German GVC: Entgeltabschluss, Gebühren
+
+
+def _is_bank_charge(debit: BankTransaction) -> bool:
+    return bool(CHARGE_CODES & set(debit.code.split("/"))) or debit.code in CHARGE_GVC
+
+
+def _post_bank_charge(debit: BankTransaction) -> None:
+    ledger_services.bank_charge_post(
+        cooperative=debit.cooperative,
+        bank_transaction_id=debit.pk,
+        amount=-debit.amount,
+        booking_date=debit.booking_date,
+        text=(debit.remittance or debit.counterparty_name or debit.code)[:100],
+    )
+
+
+def _settle_refund(debit: BankTransaction) -> None:
+    """An outgoing transfer on the statement that is one of our refunds (by its end-to-end
+    ID and amount): the refund is done."""
+    if not debit.end_to_end_id or debit.end_to_end_id.upper() == "NOTPROVIDED":
+        return
+    Refund.objects.filter(
+        end_to_end_id=debit.end_to_end_id, amount=-debit.amount, paid_by__isnull=True
+    ).update(paid_by=debit)
+
+
+def refund_create(
+    *,
+    bank_transaction: BankTransaction,
+    amount: Decimal,
+    name: str,
+    iban: str,
+    reason: str,
+    actor: User | None,
+) -> Refund:
+    """Send (part of) what is left of an incoming payment back: it goes out with the next
+    refund file. Only what is neither applied nor refunded already can be refunded."""
+    name, reason = (name or "").strip(), (reason or "").strip()
+    iban = (iban or "").replace(" ", "").upper()
+    if not reason:
+        raise ApplicationError(_("Please give a reason."), code="reason_required")
+    if not name:
+        raise ApplicationError(_("Please give the payee's name."), code="name_required")
+    try:
+        validate_iban(iban)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), code="iban") from exc
+    if amount <= 0:
+        raise ApplicationError(_("The amount must be more than zero."), code="amount")
+    with transaction.atomic():
+        ledger_services.ledger_lock(cooperative=bank_transaction.cooperative)
+        locked = BankTransaction.objects.get(pk=bank_transaction.pk)
+        left = matching.unallocated(locked)
+        if amount > left:
+            raise ApplicationError(
+                _("That is more than is left of this payment (%(left)s €).") % {"left": left},
+                code="amount",
+            )
+        refund = Refund.objects.create(
+            cooperative_id=locked.cooperative_id,
+            transaction=locked,
+            amount=amount,
+            name=name[:70],
+            iban=iban,
+            reason=reason[:140],
+            end_to_end_id=f"RFND-{uuid.uuid4().hex[:24].upper()}",
+            created_by=actor,
+        )
+    return refund
+
+
+def refunds_file_create(
+    *, account: BankAccount, execution_date: date, actor: User | None
+) -> PaymentFile:
+    """One pain.001.001.09 credit transfer file with every refund not yet in a file."""
+    if execution_date < timezone.localdate():
+        raise ApplicationError(_("The execution date lies in the past."), code="date")
+    with transaction.atomic():
+        ledger_services.ledger_lock(cooperative=account.cooperative)
+        refunds = list(Refund.objects.filter(payment_file__isnull=True).order_by("pk"))
+        if not refunds:
+            raise ApplicationError(_("There are no refunds waiting."), code="nothing")
+        message_id, content = sepa.credit_transfers(
+            debtor_name=account.cooperative.legal_name,
+            debtor_iban=account.iban,
+            debtor_bic=account.bic or account.cooperative.bic,
+            execution_date=execution_date,
+            transfers=[
+                sepa.Transfer(
+                    end_to_end_id=r.end_to_end_id,
+                    name=r.name,
+                    iban=r.iban,
+                    amount=r.amount,
+                    text=r.reason,
+                )
+                for r in refunds
+            ],
+        )
+        payment_file = PaymentFile.objects.create(
+            cooperative=account.cooperative,
+            kind=PaymentFile.Kind.REFUNDS,
+            account=account,
+            message_id=message_id,
+            execution_date=execution_date,
+            transactions=len(refunds),
+            total=sum((r.amount for r in refunds), ZERO),
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+            created_by=actor,
+        )
+        Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(payment_file=payment_file)
+    return payment_file
 
 
 def _post(allocation: Allocation, actor: User | None) -> Transaction:
@@ -209,6 +342,47 @@ def allocation_create(
     return allocation
 
 
+def share_allocation_create(
+    *,
+    bank_transaction: BankTransaction,
+    member: Member,
+    amount: Decimal,
+    method: str,
+    explanation: str,
+    actor: User | None,
+) -> Allocation:
+    """Part of an incoming payment for a member's shares: recorded as a share payment (which
+    admits an approved applicant once the shares are paid in full, and is posted to share
+    capital) and linked to the bank transaction."""
+    if amount <= 0:
+        raise ApplicationError(_("The amount must be more than zero."), code="amount")
+    with transaction.atomic():
+        ledger_services.ledger_lock(cooperative=member.cooperative)
+        locked = BankTransaction.objects.get(pk=bank_transaction.pk)
+        if amount > matching.unallocated(locked):
+            raise ApplicationError(
+                _("That is more than is left of this payment (%(left)s €).")
+                % {"left": matching.unallocated(locked)},
+                code="amount",
+            )
+        payment = share_payment_record(
+            member=member,
+            amount=amount,
+            paid_on=min(locked.booking_date, timezone.localdate()),
+            actor=actor,
+            reference=f"{locked.counterparty_name} {locked.remittance}".strip()[:140],
+        )
+        return Allocation.objects.create(
+            cooperative_id=locked.cooperative_id,
+            transaction=locked,
+            share_payment=payment,
+            amount=amount,
+            method=method,
+            explanation=explanation[:300],
+            created_by=actor,
+        )
+
+
 def transaction_match(
     *,
     bank_transaction: BankTransaction,
@@ -227,25 +401,30 @@ def transaction_match(
     for proposal in proposals:
         if left <= 0:
             break
-        open_now = (
-            matching.open_amount(proposal.invoice)
-            if matcher is None
-            else matcher.open[proposal.invoice.pk]
-        )
-        amount = min(open_now, left)
+        if proposal.member is not None:
+            amount = min(shares_outstanding(member=proposal.member), left)
+            create, target = share_allocation_create, {"member": proposal.member}
+        else:
+            open_now = (
+                matching.open_amount(proposal.invoice)
+                if matcher is None
+                else matcher.open[proposal.invoice.pk]
+            )
+            amount = min(open_now, left)
+            create, target = allocation_create, {"invoice": proposal.invoice}
         if amount <= 0:
             continue
-        allocation_create(
+        create(
             bank_transaction=bank_transaction,
-            invoice=proposal.invoice,
             amount=amount,
             method=proposal.method,
             explanation=proposal.explanation,
             actor=actor,
+            **target,
         )
         left -= amount
         applied = True
-        if matcher is not None:
+        if matcher is not None and proposal.invoice is not None:
             matcher.applied(
                 proposal.invoice.pk,
                 amount,
@@ -260,12 +439,20 @@ def allocation_undo(*, allocation: Allocation, actor: User | None, reason: str) 
     if not reason:
         raise ApplicationError(_("Please give a reason."), code="reason_required")
     with transaction.atomic():
+        ledger_services.ledger_lock(cooperative=allocation.cooperative)
         locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
         if locked.undone_at is not None:
             raise ApplicationError(_("This match has already been undone."), code="undone")
-        posting = Transaction.objects.filter(
-            idempotency_key=f"payment:allocation-{locked.pk}"
-        ).first()
+        if locked.share_payment_id:
+            share_payment_cancel(
+                payment=locked.share_payment,
+                actor=actor,
+                reason=_("Bank match undone: %(reason)s") % {"reason": reason},
+            )
+            key = f"share-payment:{locked.share_payment_id}"
+        else:
+            key = f"payment:allocation-{locked.pk}"
+        posting = Transaction.objects.filter(idempotency_key=key).first()
         if posting is not None:
             ledger_services.ledger_reverse(
                 transaction_to_reverse=posting,

@@ -67,5 +67,7 @@ def default_interest(
             )
         )
         day = end + timedelta(days=1)
-    total = sum((p.amount for p in periods), Decimal("0")).quantize(CENT, rounding=ROUND_HALF_UP)
+    # Exact: principal × rate × days has at most four decimals; one division, one rounding.
+    exact = sum((principal * p.rate * p.days for p in periods), Decimal("0")) / 36500
+    total = exact.quantize(CENT, rounding=ROUND_HALF_UP)
     return total, periods

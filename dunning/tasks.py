@@ -23,8 +23,8 @@ def dunning_run_all() -> int:
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
-def reminder_send(self, cooperative_id: int, reminder_id: int) -> bool:
-    return services.reminder_send(reminder_id=reminder_id)
+def reminders_send(self, cooperative_id: int, reminder_ids: list[int]) -> int:
+    return services.reminders_send(reminder_ids=reminder_ids)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)

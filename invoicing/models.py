@@ -437,6 +437,12 @@ class Invoice(TenantModel):
         indexes = [
             models.Index(fields=["cooperative", "status"], name="invoice_coop_status"),
             models.Index(fields=["member", "-created_at"], name="invoice_member_recent"),
+            # The daily dunning run and the guarantee run look for issued invoices by due date.
+            models.Index(
+                fields=["cooperative", "due_date"],
+                condition=Q(status="issued", kind="invoice"),
+                name="invoice_issued_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -53,6 +53,7 @@ class AccountKind(models.TextChoices):
     SHARE_CAPITAL = "share_capital", _("Share capital")
     MEMBER_BUDGET = "member_budget", _("Member budget")
     MEMBER_PENDING = "member_pending", _("Member revenue, invoiced and unpaid")
+    BANK_CHARGES = "bank_charges", _("Bank charges")
 
 
 class Nature(models.TextChoices):
@@ -60,6 +61,7 @@ class Nature(models.TextChoices):
     LIABILITY = "liability", _("liability")
     EQUITY = "equity", _("equity")
     INCOME = "income", _("income")
+    EXPENSE = "expense", _("expense")
 
 
 # kind → (nature, SKR03, SKR04). Numbers follow domain-de.md §5; each cooperative can change them.
@@ -74,6 +76,8 @@ ACCOUNT_DEFAULTS: dict[str, tuple[str, str, str]] = {
     AccountKind.SOCIAL_SECURITY_PAYABLE: (Nature.LIABILITY, "1742", "3740"),
     AccountKind.WAGE_TAX_PAYABLE: (Nature.LIABILITY, "1741", "3730"),
     AccountKind.SHARE_CAPITAL: (Nature.EQUITY, "0800", "2900"),
+    # Nebenkosten des Geldverkehrs.
+    AccountKind.BANK_CHARGES: (Nature.EXPENSE, "4970", "6855"),
     AccountKind.MEMBER_BUDGET: (Nature.LIABILITY, "", ""),
     AccountKind.MEMBER_PENDING: (Nature.LIABILITY, "", ""),
 }
@@ -153,6 +157,7 @@ class SourceType(models.TextChoices):
     PAYROLL_LINE = "payroll_line", _("payroll line")
     EXPENSE = "expense", _("expense")
     SHARE = "share", _("share")
+    BANK = "bank", _("bank statement")
     FEE = "fee", _("fee")
     MANUAL = "manual", _("manual posting")
     REVERSAL = "reversal", _("reversal")

@@ -373,18 +373,24 @@ def _vat_lines(
     ]
 
 
-def _fee_lines(member: Member, net: Decimal, on: date, source_account: Account) -> list[Line]:
+def _fee_lines(
+    member: Member,
+    net: Decimal,
+    on: date,
+    source_account: Account,
+    accounts: dict[str, Account] | None = None,
+) -> list[Line]:
     rule = fee_rule_for(member=member)
-    split = fees.split_revenue(
-        net, _terms(rule), fees_this_year=fees_this_year(member=member, on=on)
-    )
-    cooperative = member.cooperative
+    # The year's fees matter only under a yearly cap; without one, skip the query.
+    charged = fees_this_year(member=member, on=on) if rule.cap_per_year is not None else ZERO
+    split = fees.split_revenue(net, _terms(rule), fees_this_year=charged)
+    accounts = accounts or _system_accounts(member.cooperative)
     budget = account_member(member=member)
     lines = [Line(source_account, split.net, _("net revenue"))]
     if split.fee:
         lines.append(
             Line(
-                account_system(cooperative=cooperative, kind=AccountKind.FEE_INCOME),
+                accounts[AccountKind.FEE_INCOME],
                 -split.fee,
                 _("fee %(p)s %%") % {"p": rule.percentage},
             )
@@ -392,7 +398,7 @@ def _fee_lines(member: Member, net: Decimal, on: date, source_account: Account) 
     if split.guarantee:
         lines.append(
             Line(
-                account_system(cooperative=cooperative, kind=AccountKind.GUARANTEE_FUND),
+                accounts[AccountKind.GUARANTEE_FUND],
                 -split.guarantee,
                 _("guarantee fund %(p)s %%") % {"p": rule.guarantee_percentage},
             )
@@ -561,23 +567,16 @@ def revenue_post_payment(
         issue.entries.filter(account=budget).exists()
         or Transaction.objects.filter(idempotency_key=f"guarantee-advance:{invoice_id}").exists()
     )
+    accounts = _system_accounts(cooperative)
     lines = [
-        Line(
-            account_system(cooperative=cooperative, kind=AccountKind.BANK),
-            gross_paid,
-            invoice_number,
-        ),
-        Line(
-            account_system(cooperative=cooperative, kind=AccountKind.RECEIVABLES),
-            -gross_paid,
-            invoice_number,
-        ),
+        Line(accounts[AccountKind.BANK], gross_paid, invoice_number),
+        Line(accounts[AccountKind.RECEIVABLES], -gross_paid, invoice_number),
     ]
     with transaction.atomic():
         _lock_head(cooperative)
         if not fee_charged_at_issue:
             pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
-            lines += _fee_lines(member, net_share, booking_date, pending)
+            lines += _fee_lines(member, net_share, booking_date, pending, accounts)
         return ledger_post(
             cooperative=cooperative,
             booking_date=booking_date,
@@ -713,33 +712,64 @@ def fees_post_monthly_floor(
 # --- Shares and periods ----------------------------------------------------------------------
 
 
-def share_payment_post(*, payment, actor: User | None) -> Transaction:
+def share_payment_post(*, payment, actor: User | None) -> Transaction | None:
     """Money for shares: bank against share capital (the member's equity, not their budget).
-    A payment dated in a locked month is booked on the first day after the lock (today)."""
+    A payment dated in a locked month is booked on the first day after the lock (today).
+    A payment cancelled meanwhile (a bank match undone) is not posted: None."""
     cooperative = payment.member.cooperative
     booking_date = payment.paid_on
-    if period_is_locked(cooperative=cooperative, on=booking_date):
-        booking_date = timezone.localdate()
+    with transaction.atomic():
+        _lock_head(cooperative)  # a cancellation under way commits first, or waits for this
+        if type(payment).objects.filter(pk=payment.pk, cancelled_at__isnull=False).exists():
+            return None
+        if period_is_locked(cooperative=cooperative, on=booking_date):
+            booking_date = timezone.localdate()
+        return ledger_post(
+            cooperative=cooperative,
+            booking_date=booking_date,
+            description=_("Share payment %(name)s") % {"name": payment.member.full_name},
+            source_type=SourceType.SHARE,
+            source_id=str(payment.pk),
+            lines=[
+                Line(
+                    account_system(cooperative=cooperative, kind=AccountKind.BANK),
+                    payment.amount,
+                    payment.reference,
+                ),
+                Line(
+                    account_system(cooperative=cooperative, kind=AccountKind.SHARE_CAPITAL),
+                    -payment.amount,
+                    payment.member.full_name,
+                ),
+            ],
+            actor=actor,
+            idempotency_key=f"share-payment:{payment.pk}",
+        )
+
+
+def bank_charge_post(
+    *,
+    cooperative: Cooperative,
+    bank_transaction_id: int,
+    amount: Decimal,
+    booking_date: date,
+    text: str,
+) -> Transaction:
+    """Charges the bank took from the account (a debit on the statement): an expense of the
+    cooperative, never of a member."""
+    accounts = _system_accounts(cooperative)
     return ledger_post(
         cooperative=cooperative,
         booking_date=booking_date,
-        description=_("Share payment %(name)s") % {"name": payment.member.full_name},
-        source_type=SourceType.SHARE,
-        source_id=str(payment.pk),
+        description=_("Bank charges %(text)s") % {"text": text},
+        source_type=SourceType.BANK,
+        source_id=str(bank_transaction_id),
         lines=[
-            Line(
-                account_system(cooperative=cooperative, kind=AccountKind.BANK),
-                payment.amount,
-                payment.reference,
-            ),
-            Line(
-                account_system(cooperative=cooperative, kind=AccountKind.SHARE_CAPITAL),
-                -payment.amount,
-                payment.member.full_name,
-            ),
+            Line(accounts[AccountKind.BANK_CHARGES], amount, text),
+            Line(accounts[AccountKind.BANK], -amount, text),
         ],
-        actor=actor,
-        idempotency_key=f"share-payment:{payment.pk}",
+        actor=None,
+        idempotency_key=f"bank-charge:{bank_transaction_id}",
     )
 
 
@@ -751,11 +781,14 @@ def share_payments_post_pending(*, cooperative: Cooperative) -> int:
         Transaction.objects.filter(source_type=SourceType.SHARE).values_list("source_id", flat=True)
     )
     count = 0
-    for payment in SharePayment.objects.select_related("member", "member__cooperative").order_by(
-        "pk"
+    for payment in (
+        SharePayment.objects.filter(cancelled_at__isnull=True)
+        .select_related("member", "member__cooperative")
+        .order_by("pk")
     ):
-        if str(payment.pk) not in posted:
-            share_payment_post(payment=payment, actor=payment.recorded_by)
+        if str(payment.pk) not in posted and share_payment_post(
+            payment=payment, actor=payment.recorded_by
+        ):
             count += 1
     return count
 

@@ -290,6 +290,10 @@ class SharePayment(TenantModel):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # A payment matched from a bank statement by mistake is cancelled, never deleted: the row
+    # and its reversed posting stay for the audit.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("share payment")

@@ -76,7 +76,12 @@ def member_personal_data(member: Member) -> dict:
         if employment
         else {},
         "share_payments": [
-            {"amount": str(p.amount), "paid_on": p.paid_on.isoformat(), "reference": p.reference}
+            {
+                "amount": str(p.amount),
+                "paid_on": p.paid_on.isoformat(),
+                "reference": p.reference,
+                "cancelled": p.cancelled_at.isoformat() if p.cancelled_at else None,
+            }
             for p in SharePayment.objects.filter(member=member)
         ],
         "status_changes": [

@@ -298,8 +298,22 @@ def application_request_info(*, member: Member, actor: User, message: str) -> Me
 
 
 def _shares_paid(member: Member) -> Decimal:
-    total = SharePayment.objects.filter(member=member).aggregate(total=Sum("amount"))["total"]
+    total = SharePayment.objects.filter(member=member, cancelled_at__isnull=True).aggregate(
+        total=Sum("amount")
+    )["total"]
     return total or Decimal("0.00")
+
+
+def shares_outstanding(*, member: Member) -> Decimal:
+    """What the member still owes for the shares subscribed (0 when paid in full)."""
+    return max(member.share_amount_due - _shares_paid(member), Decimal("0.00"))
+
+
+def shares_payable():
+    """Members who may still pay for shares, by payment reference (bank matching)."""
+    return Member.objects.filter(
+        status__in=[Status.APPLICANT, Status.APPROVED, Status.ACTIVE, Status.SUSPENDED]
+    ).exclude(share_reference="")
 
 
 def _activate(member: Member, *, actor: User | None, on: date) -> Member:
@@ -349,6 +363,22 @@ def share_payment_record(
             admitted = max(paid_on, timezone.localtime(member.decided_at).date())
             _activate(member, actor=actor, on=admitted)
     return payment
+
+
+def share_payment_cancel(*, payment: SharePayment, actor: User | None, reason: str) -> SharePayment:
+    """Cancel a share payment recorded by mistake (e.g. a wrong bank match). A member already
+    admitted stays admitted: staff decide that separately (§ 15 GenG), the payment is just no
+    longer counted."""
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        _lock(payment.member)
+        locked = SharePayment.objects.select_for_update().get(pk=payment.pk)
+        if locked.cancelled_at is not None:
+            raise ApplicationError(_("This share payment is already cancelled."), code="cancelled")
+        locked.cancelled_at = timezone.now()
+        locked.cancel_reason = reason[:300]
+        locked.save(update_fields=["cancelled_at", "cancel_reason"])
+    return locked
 
 
 def member_suspend(*, member: Member, actor: User, reason: str) -> Member:

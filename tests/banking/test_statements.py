@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from banking import services
 from banking.matching import unmatched_queryset
@@ -37,11 +38,12 @@ def camt053(entries: list[dict], iban: str = IBAN, statement_id: str = "STMT-1")
             f"<Strd><CdtrRefInf><Ref>{e['rf']}</Ref></CdtrRefInf></Strd>" if e.get("rf") else ""
         )
         text = f"<Ustrd>{e['text']}</Ustrd>" if e.get("text") else ""
+        code = e.get("code", ("PMNT", "RCDT" if indicator == "CRDT" else "ICDT", "ESCT"))
         rows.append(
             f"""<Ntry><Amt Ccy="EUR">{abs(e["amount"])}</Amt><CdtDbtInd>{indicator}</CdtDbtInd>
 <Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{e.get("date", "2026-11-20")}</Dt></BookgDt>
 <ValDt><Dt>{e.get("date", "2026-11-20")}</Dt></ValDt><AcctSvcrRef>{e.get("ref", f"REF{n}")}</AcctSvcrRef>
-<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<BkTxCd><Domn><Cd>{code[0]}</Cd><Fmly><Cd>{code[1]}</Cd><SubFmlyCd>{code[2]}</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>{e.get("e2e", "NOTPROVIDED")}</EndToEndId></Refs>
 <RltdPties><{party}><Pty><Nm>{e.get("name", "Atelier Nord GmbH")}</Nm></Pty></{party}>
 <{party}Acct><Id><IBAN>{e.get("iban", "DE02120300000000202051")}</IBAN></Id></{party}Acct></RltdPties>
@@ -309,3 +311,178 @@ def test_admin_import_queue_and_manual_match(coop_a_ready, bank, login, alice, s
     assert undo.status_code == 302
     with tenant_scope(coop_a_ready):
         assert services.payment_state(invoice)["state"] == "open"
+
+
+def test_an_applicants_share_payment_is_matched_by_its_reference_and_can_be_undone(
+    coop_a_ready, bank, sabine
+):
+    """The applicant transfers more than the 50 € for the shares, quoting the reference from
+    the approval e-mail: 50 € become a share payment (the member is admitted), the rest waits in
+    the queue; staff undo the match and the payment is cancelled, its posting reversed."""
+    from ledger.services import share_payments_post_pending
+    from members.models import Member, SharePayment
+    from members.services import application_approve, member_create
+    from tenancy.models import User
+
+    user = User.objects.create_user("applicant@example.org", "x")
+    applicant = member_create(
+        cooperative=coop_a_ready, user=user, first_name="Ana", last_name="Pereira"
+    )
+    with tenant_scope(coop_a_ready):
+        application_approve(member=applicant, actor=sabine.user)
+        applicant.refresh_from_db()
+    text = f"Anteil {applicant.share_reference[:4]} {applicant.share_reference[4:]}"
+    result = _import(
+        coop_a_ready, camt053([{"amount": D("80.00"), "text": text, "name": "Ana Pereira"}])
+    )
+    assert (result.matched, result.unmatched) == (1, 0)
+    with tenant_scope(coop_a_ready):
+        allocation = Allocation.objects.get()
+        assert allocation.amount == D("50.00") and allocation.share_payment.amount == D("50.00")
+        assert "share payment reference" in allocation.explanation
+        assert Member.objects.get(pk=applicant.pk).status == Member.Status.ACTIVE
+        assert [t.amount for t in unmatched_queryset()] == [D("80.00")]  # 30 € still open
+        assert share_payments_post_pending(cooperative=coop_a_ready) == 1
+    assert _balance(coop_a_ready, AccountKind.SHARE_CAPITAL) == D("-50.00")
+    with tenant_scope(coop_a_ready):
+        services.allocation_undo(allocation=allocation, actor=sabine.user, reason="Wrong person")
+        payment = SharePayment.objects.get()
+        assert payment.cancelled_at is not None and "Wrong person" in payment.cancel_reason
+        assert share_payments_post_pending(cooperative=coop_a_ready) == 0
+    assert _balance(coop_a_ready, AccountKind.SHARE_CAPITAL) == D("0.00")
+    assert _balance(coop_a_ready, AccountKind.BANK) == D("0.00")
+
+
+def _valid(content: bytes, xsd: str) -> None:
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(Path("/work/shared/reference/xsd") / xsd)))
+    schema.assertValid(etree.fromstring(content))
+
+
+def test_an_overpayment_is_refunded_in_a_pain001_file_and_settled_by_the_statement(
+    coop_a_ready, bank, alice, sabine
+):
+    from banking.models import Refund
+
+    client = make_client(alice)
+    invoice = issue(alice, draft(alice, client, [line(price="100.00")]), sabine)  # 119.00
+    _import(coop_a_ready, camt053([{"amount": D("150.00"), "rf": invoice.rf_reference}]))
+    with tenant_scope(coop_a_ready):
+        payment = BankTransaction.objects.get()
+        assert services.payment_state(invoice)["state"] == "paid"
+        assert [t.amount for t in unmatched_queryset()] == [D("150.00")]  # 31 € unapplied
+        with pytest.raises(ApplicationError, match=r"31\.00"):
+            services.refund_create(
+                bank_transaction=payment,
+                amount=D("31.01"),
+                name="Atelier Nord GmbH",
+                iban="DE02120300000000202051",
+                reason="Overpayment",
+                actor=sabine.user,
+            )
+        with pytest.raises(ApplicationError) as bad_iban:
+            services.refund_create(
+                bank_transaction=payment,
+                amount=D("31.00"),
+                name="Atelier Nord GmbH",
+                iban="DE02120300000000202052",
+                reason="Overpayment",
+                actor=sabine.user,
+            )
+        assert bad_iban.value.code == "iban"
+        refund = services.refund_create(
+            bank_transaction=payment,
+            amount=D("31.00"),
+            name="Atelier Nord GmbH",
+            iban="DE02 1203 0000 0000 2020 51",
+            reason=f"Overpayment {invoice.number_text}",
+            actor=sabine.user,
+        )
+        assert not unmatched_queryset().exists()
+        payment_file = services.refunds_file_create(
+            account=bank, execution_date=timezone.localdate(), actor=sabine.user
+        )
+        with pytest.raises(ApplicationError):  # nothing waits any more
+            services.refunds_file_create(
+                account=bank, execution_date=timezone.localdate(), actor=None
+            )
+    content = bytes(payment_file.content)
+    _valid(content, "pain.001.001.09.xsd")
+    _valid(content, "EPC132-08_2025_V1.0_pain.001.001.09.xsd")
+    assert b'<InstdAmt Ccy="EUR">31.00</InstdAmt>' in content
+    assert refund.end_to_end_id.encode() in content
+    assert (payment_file.transactions, payment_file.total) == (1, D("31.00"))
+    # The next statement shows the transfer leaving: the refund is settled.
+    _import(
+        coop_a_ready,
+        camt053(
+            [{"amount": D("-31.00"), "e2e": refund.end_to_end_id, "text": "Overpayment"}],
+            statement_id="STMT-2",
+        ),
+    )
+    with tenant_scope(coop_a_ready):
+        assert Refund.objects.get().paid_by.amount == D("-31.00")
+
+
+def test_bank_charges_are_posted_as_the_cooperatives_expense(coop_a_ready, bank):
+    _import(
+        coop_a_ready,
+        camt053(
+            [
+                {"amount": D("-12.50"), "code": ("ACMT", "MDOP", "CHRG"), "text": "Kontoführung"},
+                {"amount": D("-99.00"), "text": "Miete", "name": "Vermieter"},
+            ]
+        ),
+    )
+    assert _balance(coop_a_ready, AccountKind.BANK_CHARGES) == D("12.50")
+    assert _balance(coop_a_ready, AccountKind.BANK) == D("-12.50")
+
+
+def test_refunds_and_payment_files_in_the_admin_stay_in_their_cooperative(
+    coop_a_ready, coop_b_ready, bank, login, alice, sabine, dirk
+):
+    from banking.models import PaymentFile, Refund
+
+    _import(coop_a_ready, camt053([{"amount": D("40.00"), "text": "Spende?"}]))
+    with tenant_scope(coop_a_ready):
+        payment = BankTransaction.objects.get()
+    browser = login(sabine)
+    page = browser.post(
+        "/admin/banking/banktransaction/",
+        {"action": "refund_rest", "_selected_action": [payment.pk]},
+    )
+    assert page.status_code == 200 and b"DE02120300000000202051" in page.content
+    done = browser.post(
+        "/admin/banking/banktransaction/",
+        {
+            "action": "refund_rest",
+            "_selected_action": [payment.pk],
+            "apply": "1",
+            "amount": "40.00",
+            "name": "Atelier Nord GmbH",
+            "iban": "DE02120300000000202051",
+            "reason": "Not for us",
+        },
+    )
+    assert done.status_code == 302
+    with tenant_scope(coop_a_ready):
+        refund = Refund.objects.get()
+    created = browser.post(
+        "/admin/banking/refund/",
+        {
+            "action": "create_payment_file",
+            "_selected_action": [refund.pk],
+            "apply": "1",
+            "account": bank.pk,
+            "execution_date": timezone.localdate().isoformat(),
+        },
+    )
+    assert created.status_code == 302
+    with tenant_scope(coop_a_ready):
+        payment_file = PaymentFile.objects.get()
+    url = f"/admin/banking/paymentfile/{payment_file.pk}/download/"
+    assert browser.get(url).content.startswith(b"<?xml")
+    other = login(dirk)
+    assert other.get(url).status_code == 404
+    assert other.get(f"/admin/banking/refund/{refund.pk}/change/").status_code in (302, 404)

@@ -4,17 +4,19 @@ consumers pay no fee for the letter that causes default; a dispute pauses; payme
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from core.exceptions import ApplicationError
 from core.models import OutboundEmail
 from dunning import services
 from dunning.models import Confirmation, Escalation, Reminder, ReminderLetter
+from invoicing import invoice_services
 from tenancy.scope import tenant_scope
 from tests.invoicing.conftest import draft, issue, line, make_client
 
@@ -166,32 +168,147 @@ def test_run_dunning_command(coop_a_ready, overdue):
         call_command("run_dunning", date="21.11.2026")
 
 
-def test_a_second_worker_that_got_there_first_wins_and_nothing_is_doubled(
-    coop_a_ready, overdue, monkeypatch
-):
-    """Two workers at once: both see no reminder, both prepare one; the unique (invoice, level)
-    constraint lets exactly one in. Simulated deterministically: while this run prepares its
-    reminder, the "other worker" commits the same level."""
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_create_one_reminder_per_level(coop_a_ready, overdue, monkeypatch):
+    """Worker A has written its reminders and not yet committed when worker B runs: B's insert
+    waits on the unique (invoice, level) index and then adds nothing."""
+    import threading
+    import time
+
+    from django.db import connection
+
     day = overdue.due_date + timedelta(days=7)
-    original = services.claim_as_of
+    written = threading.Event()
+    original = services._reminders_create_set_based
 
-    def other_worker_first(*, invoice, open_amount, on):
-        claim = original(invoice=invoice, open_amount=open_amount, on=on)
-        Reminder.objects.create(
-            cooperative_id=invoice.cooperative_id,
-            invoice=invoice,
-            level=1,
-            dated=on,
-            pay_by=on,
-            open_amount=open_amount,
-            total=open_amount,
-        )
-        return claim
+    def slow_to_commit(**kwargs):
+        ids = original(**kwargs)
+        if threading.current_thread().name == "A":
+            written.set()
+            time.sleep(1)  # B is blocked on the index meanwhile
+        return ids
 
-    monkeypatch.setattr(services, "claim_as_of", other_worker_first)
-    assert run(coop_a_ready, day).reminders_created == 0
+    monkeypatch.setattr(services, "_reminders_create_set_based", slow_to_commit)
+    results = {}
+
+    def worker(name):
+        try:
+            if name == "B":
+                written.wait(10)
+            results[name] = run(coop_a_ready, day).reminders_created
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,), name=n) for n in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == {"A": 1, "B": 0}
     with tenant_scope(coop_a_ready):
-        assert Reminder.objects.filter(invoice=overdue, level=1).count() == 1
+        assert Reminder.objects.filter(invoice=overdue).count() == 1
+
+
+@pytest.mark.postgres
+def test_the_set_based_run_decides_as_the_rules_read_one_invoice_at_a_time(
+    coop_a_ready, alice, sabine
+):
+    """Business and consumer invoices, a partial payment, a credit note, a confirmation, a
+    dispute and a base-rate change inside the interest period: day by day, the one-statement run
+    (PostgreSQL) writes exactly the reminders the readable per-invoice rules do."""
+    from dunning.models import BaseRate
+
+    BaseRate.objects.create(valid_from=date(2027, 1, 1), rate=D("2.13"))
+    business = make_client(alice)
+    consumer = make_client(alice, kind="consumer", name="Eva Muster", vat_id="")
+    invoices = [
+        issue(alice, draft(alice, business, [line(quantity="10", price="100.00")]), sabine),
+        issue(alice, draft(alice, consumer, [line(price="333.33")]), sabine),
+        issue(alice, draft(alice, business, [line(price="0.70")]), sabine),  # below 1 €
+        issue(
+            alice,
+            draft(alice, business, [line(quantity="3", price="77.77")], payment_terms_days=30),
+            sabine,
+        ),
+        issue(alice, draft(alice, consumer, [line(quantity="7", price="12.34")]), sabine),
+    ]
+    with tenant_scope(coop_a_ready):
+        _pay(coop_a_ready, invoices[0], D("200.00"))
+        invoice_services.invoice_credit_note(
+            invoice=invoices[3],
+            actor=sabine.user,
+            reason="One hour less",
+            lines=[line(price="77.77")],
+        )
+        services.dunning_pause(invoice=invoices[4], actor=sabine.user, reason="Disputed")
+        for invoice in invoices[:2]:
+            services.dunning_confirm(invoice=invoice, step="final", actor=alice.user)
+
+    def fields(ids):
+        return sorted(
+            Reminder.objects.filter(pk__in=ids).values_list(
+                "invoice_id",
+                "level",
+                "dated",
+                "pay_by",
+                "open_amount",
+                "interest",
+                "interest_detail",
+                "fee",
+                "total",
+            )
+        )
+
+    start = invoices[0].due_date
+    written = 0
+    for offset in range(0, 90, 3):
+        day = start + timedelta(days=offset)
+        with tenant_scope(coop_a_ready):
+            policy = services.policy_for(cooperative=coop_a_ready)
+            with transaction.atomic():
+                ids = services._reminders_create_set_based(
+                    cooperative=coop_a_ready, policy=policy, on=day
+                )
+                set_based = fields(ids)
+                transaction.set_rollback(True)
+            with transaction.atomic():
+                each = fields(services._reminders_create_each(policy=policy, on=day))
+        assert set_based == each, day
+        written += len(each)
+    with tenant_scope(coop_a_ready):
+        levels = sorted(Reminder.objects.values_list("invoice_id", "level"))
+        split = Reminder.objects.filter(invoice=invoices[0], level=3).get()
+    assert written == len(levels) == 8  # 3 + 3 + 0 (below the minimum) + 2 (unconfirmed) + 0
+    assert [p["rate"] for p in split.interest_detail] == ["10.27", "11.13"]
+
+
+def _pay(coop, invoice, amount):
+    from banking.models import BankAccount, BankStatement, BankTransaction
+    from banking.services import allocation_create
+
+    account = BankAccount.objects.create(
+        cooperative=coop, name="Main", iban="DE89370400440532013000"
+    )
+    statement = BankStatement.objects.create(
+        cooperative=coop, account=account, format="camt053", sha256="y"
+    )
+    paid = BankTransaction.objects.create(
+        cooperative=coop,
+        account=account,
+        statement=statement,
+        booking_date=invoice.issue_date,
+        amount=amount,
+        dedupe_key="part",
+    )
+    allocation_create(
+        bank_transaction=paid,
+        invoice=invoice,
+        amount=amount,
+        method="manual",
+        explanation="test",
+        actor=None,
+    )
 
 
 def test_a_catch_up_run_sends_one_level_and_waits_for_the_new_payment_date(coop_a_ready, overdue):
@@ -202,3 +319,17 @@ def test_a_catch_up_run_sends_one_level_and_waits_for_the_new_payment_date(coop_
         first = Reminder.objects.get()
     assert run(coop_a_ready, first.pay_by).reminders_created == 0
     assert run(coop_a_ready, first.pay_by + timedelta(days=1)).reminders_created == 1
+
+
+def test_a_run_without_the_base_rate_for_a_default_day_refuses_and_writes_nothing(
+    coop_a_ready, overdue
+):
+    from dunning.models import BaseRate
+
+    BaseRate.objects.all().delete()
+    BaseRate.objects.create(valid_from=overdue.due_date + timedelta(days=5), rate=D("2.00"))
+    with pytest.raises(ApplicationError) as refused:
+        run(coop_a_ready, overdue.due_date + timedelta(days=7))
+    assert refused.value.code == "base_rate_missing"
+    with tenant_scope(coop_a_ready):
+        assert not Reminder.objects.exists()

@@ -477,10 +477,11 @@ class Command(BaseCommand):
         )
 
     def _bank(self, cooperative) -> None:
-        """The cooperative's account and one statement: a payment by RF reference, a partial
-        payment naming the invoice number, and one nobody can place (for the staff queue)."""
+        """The cooperative's account and one statement: a payment by RF reference (10 € too much,
+        refunded), a partial payment naming the invoice number, part of an applicant's shares by
+        their reference, the bank's charges, and one nobody can place (for the staff queue)."""
         from banking import services as banking_services
-        from banking.models import BankAccount
+        from banking.models import BankAccount, BankTransaction
         from banking.samples import Credit, camt053
 
         if BankAccount.objects.exists():
@@ -503,16 +504,37 @@ class Command(BaseCommand):
                 text="Rechnung Oktober",
             )
         ]
-        if full:
+        if full:  # paid by reference, 10 € too much: the rest is refunded below
             entries.append(
                 Credit(
-                    full.gross_total,
+                    full.gross_total + Decimal("10.00"),
                     today,
                     full.client.name,
                     "FR7630006000011234567890189",
                     reference=full.rf_reference,
                 )
             )
+        approved = Member.objects.filter(status=Member.Status.APPROVED).first()
+        if approved:  # an approved applicant pays the first part of the shares
+            entries.append(
+                Credit(
+                    Decimal("20.00"),
+                    today,
+                    approved.full_name,
+                    "DE75512108001245126199",
+                    text=f"Genossenschaftsanteil {approved.share_reference}",
+                )
+            )
+        entries.append(
+            Credit(
+                Decimal("-9.90"),
+                today,
+                "Girokonto",
+                "",
+                text="Kontofuehrungsentgelt",
+                code="ACMT/MDOP/CHRG",
+            )
+        )
         if partly:
             entries.append(
                 Credit(
@@ -531,6 +553,16 @@ class Command(BaseCommand):
             file_name="demo-camt053.xml",
             actor=None,
         )
+        overpaid = BankTransaction.objects.filter(amount__gt=0, refunds__isnull=True)
+        for payment in overpaid.filter(counterparty_name=full.client.name if full else ""):
+            banking_services.refund_create(
+                bank_transaction=payment,
+                amount=Decimal("10.00"),
+                name=payment.counterparty_name[:70],
+                iban=payment.counterparty_iban,
+                reason=f"Overpayment {full.number_text}",
+                actor=None,
+            )
 
     def _user(self, email: str, full_name: str, language: str) -> User:
         user = User.objects.filter(email=email).first()
