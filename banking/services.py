@@ -300,6 +300,12 @@ def _post(allocation: Allocation, actor: User | None) -> Transaction:
         net_share=(invoice.net_total * share).quantize(Decimal("0.01")),
         booking_date=allocation.transaction.booking_date,
         actor=actor,
+        earlier_payment_keys=[
+            f"payment:allocation-{pk}"
+            for pk in Allocation.objects.filter(invoice=invoice, undone_at__isnull=True)
+            .exclude(pk=allocation.pk)
+            .values_list("pk", flat=True)
+        ],
     )
 
 

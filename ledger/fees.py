@@ -37,19 +37,32 @@ class Split:
         return self.net - self.fee - self.guarantee
 
 
-def split_revenue(net: Decimal, terms: FeeTerms, *, fees_this_year: Decimal = ZERO) -> Split:
+def split_revenue(
+    net: Decimal,
+    terms: FeeTerms,
+    *,
+    fees_this_year: Decimal = ZERO,
+    net_before: Decimal = ZERO,
+    fee_before: Decimal = ZERO,
+) -> Split:
     """Fee and guarantee contribution on one invoice's net amount.
 
     A per-invoice floor raises the fee to the minimum; the yearly cap limits the fee to what is
     left of it; the fee never exceeds the net amount (a small invoice cannot make the budget go
     below zero because of the floor). Cancellations are no negative splits: they reverse the
     original postings, so exactly the fee that was charged comes back.
+
+    An invoice paid in parts: `net_before` and `fee_before` are what earlier payments of the same
+    invoice carried and were charged. The fee is the invoice's fee on everything paid so far less
+    what was charged, so the parts add up to the fee of one full payment (the minimum is
+    charged once per invoice, the percentage rounded once on the total).
     """
     if net < 0:
         raise ValueError("split_revenue needs a net amount of zero or more")
-    fee = quantize(net * terms.percentage / 100)
+    fee = quantize((net_before + net) * terms.percentage / 100)
     if terms.floor_amount is not None and terms.floor_per_invoice:
         fee = max(fee, terms.floor_amount)
+    fee = max(ZERO, fee - fee_before)
     if terms.cap_per_year is not None:
         fee = min(fee, max(ZERO, terms.cap_per_year - fees_this_year))
     guarantee = quantize(net * terms.guarantee_percentage / 100)

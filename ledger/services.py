@@ -379,11 +379,14 @@ def _fee_lines(
     on: date,
     source_account: Account,
     accounts: dict[str, Account] | None = None,
+    earlier: tuple[Decimal, Decimal] = (ZERO, ZERO),
 ) -> list[Line]:
     rule = fee_rule_for(member=member)
     # The year's fees matter only under a yearly cap; without one, skip the query.
     charged = fees_this_year(member=member, on=on) if rule.cap_per_year is not None else ZERO
-    split = fees.split_revenue(net, _terms(rule), fees_this_year=charged)
+    split = fees.split_revenue(
+        net, _terms(rule), fees_this_year=charged, net_before=earlier[0], fee_before=earlier[1]
+    )
     accounts = accounts or _system_accounts(member.cooperative)
     budget = account_member(member=member)
     lines = [Line(source_account, split.net, _("net revenue"))]
@@ -547,9 +550,13 @@ def revenue_post_payment(
     net_share: Decimal,
     booking_date: date,
     actor: User | None,
+    earlier_payment_keys: list[str] | None = None,
 ) -> Transaction:
     """A client's payment: bank against the receivable, and (fees on payment) the net revenue
     moves from pending to the budget, minus fee and guarantee contribution.
+
+    `earlier_payment_keys`: the idempotency keys of earlier, still valid payments of the same
+    invoice, so a part payment is charged the invoice's fee once in total.
 
     Whether the fee is due now follows from how the invoice was *posted* at issue, not from the
     rule as it is today: a rule changed in between must neither charge twice nor never.
@@ -576,7 +583,14 @@ def revenue_post_payment(
         _lock_head(cooperative)
         if not fee_charged_at_issue:
             pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
-            lines += _fee_lines(member, net_share, booking_date, pending, accounts)
+            lines += _fee_lines(
+                member,
+                net_share,
+                booking_date,
+                pending,
+                accounts,
+                _earlier_on_invoice(earlier_payment_keys or [], pending, accounts),
+            )
         return ledger_post(
             cooperative=cooperative,
             booking_date=booking_date,
@@ -587,6 +601,23 @@ def revenue_post_payment(
             actor=actor,
             idempotency_key=f"payment:{payment_id}",
         )
+
+
+def _earlier_on_invoice(
+    keys: list[str], pending: Account, accounts: dict[str, Account]
+) -> tuple[Decimal, Decimal]:
+    """(net revenue released, fee charged) by earlier payment postings of one invoice."""
+    if not keys:
+        return ZERO, ZERO
+    totals = dict(
+        Entry.objects.filter(
+            transaction__idempotency_key__in=keys,
+            account__in=[pending, accounts[AccountKind.FEE_INCOME]],
+        )
+        .values_list("account_id")
+        .annotate(total=Sum("amount"))
+    )
+    return totals.get(pending.pk, ZERO), -totals.get(accounts[AccountKind.FEE_INCOME].pk, ZERO)
 
 
 def guarantee_post_advance(

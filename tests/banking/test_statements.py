@@ -486,3 +486,21 @@ def test_refunds_and_payment_files_in_the_admin_stay_in_their_cooperative(
     other = login(dirk)
     assert other.get(url).status_code == 404
     assert other.get(f"/admin/banking/refund/{refund.pk}/change/").status_code in (302, 404)
+
+
+def test_a_minimum_fee_per_invoice_is_charged_once_over_part_payments(
+    coop_a_ready, bank, alice, sabine
+):
+    from ledger.models import FeeRule
+
+    with tenant_scope(coop_a_ready):
+        FeeRule.objects.update(floor_amount=D("25.00"), floor_period="invoice")
+    client = make_client(alice)
+    invoice = issue(alice, draft(alice, client, [line(price="100.00")]), sabine)  # 119.00
+    half = [{"amount": D("59.50"), "rf": invoice.rf_reference, "ref": f"P{n}"} for n in (1, 2)]
+    _import(coop_a_ready, camt053(half))
+    with tenant_scope(coop_a_ready):
+        assert services.payment_state(invoice)["state"] == "paid"
+    # 9 % of 100.00 is 9.00, below the minimum: 25.00 once, not once per part.
+    assert _balance(coop_a_ready, AccountKind.FEE_INCOME) == D("-25.00")
+    assert _balance(coop_a_ready, AccountKind.MEMBER_BUDGET, alice.member) == D("-75.00")  # credit

@@ -86,3 +86,21 @@ def test_the_split_always_adds_up_to_the_net_amount(net, pct, guarantee, spent):
     for amount in (split.fee, split.guarantee, split.budget):
         assert amount == amount.quantize(D("0.01"))
     assert split.fee >= 0 and split.budget >= 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    net=st.decimals(min_value=D("0.01"), max_value=D("20000"), places=2),
+    cut=st.decimals(min_value=D("0.01"), max_value=D("0.99"), places=2),
+    floor=st.sampled_from([None, D("25"), D("40")]),
+)
+def test_an_invoice_paid_in_parts_is_charged_the_fee_of_one_full_payment(net, cut, floor):
+    """Two part payments carry the same fee as the whole invoice paid at once: the minimum
+    once per invoice, the percentage rounded once on the total."""
+    terms = FeeTerms(percentage=D("9"), floor_amount=floor)
+    first_net = (net * cut).quantize(D("0.01"))
+    first = split_revenue(first_net, terms)
+    second = split_revenue(net - first_net, terms, net_before=first_net, fee_before=first.fee)
+    whole = split_revenue(net, terms)
+    if first.fee < first_net:  # not limited by the part's own amount
+        assert first.fee + second.fee == whole.fee
