@@ -64,8 +64,8 @@ def _with_reason(modeladmin, request, queryset, service, title, argument="reason
 class SharePaymentInline(admin.TabularInline):
     model = SharePayment
     extra = 1
-    fields = ["amount", "paid_on", "reference", "recorded_by", "recorded_at"]
-    readonly_fields = ["recorded_by", "recorded_at"]
+    fields = ["amount", "paid_on", "reference", "recorded_by", "recorded_at", "cancelled_at"]
+    readonly_fields = ["recorded_by", "recorded_at", "cancelled_at"]
     verbose_name = _("share payment")
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -368,9 +368,19 @@ class EmploymentDataChangeAdmin(StaffModelAdmin):
 
 @admin.register(SharePayment, site=site)
 class SharePaymentAdmin(StaffModelAdmin):
-    list_display = ["member", "amount", "paid_on", "reference", "recorded_by"]
+    list_display = ["member", "amount", "paid_on", "reference", "recorded_by", "cancel_reason"]
+    list_filter = [("cancelled_at", admin.EmptyFieldListFilter)]
     list_select_related = ["member", "recorded_by"]
-    readonly_fields = ["member", "amount", "paid_on", "reference", "recorded_by", "recorded_at"]
+    readonly_fields = [
+        "member",
+        "amount",
+        "paid_on",
+        "reference",
+        "recorded_by",
+        "recorded_at",
+        "cancelled_at",
+        "cancel_reason",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False  # recorded on the member's page, through the service

@@ -124,7 +124,14 @@ def personal_data_sections(data: dict) -> list[tuple[str, list[tuple[str, object
         (_("Employment data"), [(employment_labels[k], v) for k, v in data["employment"].items()]),
         (
             _("Share payments"),
-            [(p["paid_on"], f"{p['amount']} € {p['reference']}") for p in data["share_payments"]],
+            [
+                (
+                    p["paid_on"],
+                    f"{p['amount']} € {p['reference']}"
+                    + (f" ({_('cancelled')} {p['cancelled']})" if p["cancelled"] else ""),
+                )
+                for p in data["share_payments"]
+            ],
         ),
         (
             _("Status changes"),

@@ -314,7 +314,7 @@ def test_admin_import_queue_and_manual_match(coop_a_ready, bank, login, alice, s
 
 
 def test_an_applicants_share_payment_is_matched_by_its_reference_and_can_be_undone(
-    coop_a_ready, bank, sabine
+    coop_a_ready, bank, sabine, login
 ):
     """The applicant transfers more than the 50 € for the shares, quoting the reference from
     the approval e-mail: 50 € become a share payment (the member is admitted), the rest waits in
@@ -351,6 +351,9 @@ def test_an_applicants_share_payment_is_matched_by_its_reference_and_can_be_undo
         assert share_payments_post_pending(cooperative=coop_a_ready) == 0
     assert _balance(coop_a_ready, AccountKind.SHARE_CAPITAL) == D("0.00")
     assert _balance(coop_a_ready, AccountKind.BANK) == D("0.00")
+    # Staff see the cancellation where they see share payments.
+    listing = login(sabine).get("/admin/members/sharepayment/")
+    assert b"Wrong person" in listing.content
 
 
 def _valid(content: bytes, xsd: str) -> None:
