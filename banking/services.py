@@ -61,6 +61,9 @@ def statement_import(
     digest = hashlib.sha256(content).hexdigest()
     result = ImportResult()
     with transaction.atomic():
+        # Held to the end: the open amounts the matcher reads stay true while it allocates.
+        ledger_services.ledger_lock(cooperative=cooperative)
+        batch = _Batch(cooperative, actor)
         for parsed in statements:
             account = BankAccount.objects.filter(
                 cooperative=cooperative, iban=parsed.account_iban
@@ -132,6 +135,7 @@ def statement_import(
             matcher = matching.Matcher() if any(t.amount > 0 for t in created) else None
             for bank_transaction in created:
                 if bank_transaction.amount < 0:
+                    batch.flush()  # a return may undo a payment of this same file
                     if bank_transaction.is_return:
                         _undo_returned(bank_transaction)
                     elif _is_bank_charge(bank_transaction):
@@ -140,11 +144,12 @@ def statement_import(
                         _settle_refund(bank_transaction)
                     continue
                 if transaction_match(
-                    bank_transaction=bank_transaction, actor=actor, matcher=matcher
+                    bank_transaction=bank_transaction, actor=actor, matcher=matcher, batch=batch
                 ):
                     result.matched += 1
                 else:
                     result.unmatched += 1
+        batch.flush()
     return result
 
 
@@ -286,10 +291,10 @@ def refunds_file_create(
     return payment_file
 
 
-def _post(allocation: Allocation, actor: User | None) -> Transaction:
+def _payment(allocation: Allocation, earlier: list[int]) -> ledger_services.Payment:
     invoice = allocation.invoice
     share = (allocation.amount / invoice.gross_total) if invoice.gross_total else ZERO
-    return ledger_services.revenue_post_payment(
+    return ledger_services.Payment(
         member=invoice.member,
         payment_id=f"allocation-{allocation.pk}",
         invoice_id=str(invoice.pk),
@@ -299,14 +304,69 @@ def _post(allocation: Allocation, actor: User | None) -> Transaction:
         # once here (the ledger's fee split rounds on this figure).
         net_share=(invoice.net_total * share).quantize(Decimal("0.01")),
         booking_date=allocation.transaction.booking_date,
-        actor=actor,
-        earlier_payment_keys=[
-            f"payment:allocation-{pk}"
-            for pk in Allocation.objects.filter(invoice=invoice, undone_at__isnull=True)
-            .exclude(pk=allocation.pk)
-            .values_list("pk", flat=True)
-        ],
+        earlier_payment_keys=[f"payment:allocation-{pk}" for pk in earlier],
     )
+
+
+def _post(allocations: list[Allocation], actor: User | None) -> list[Transaction]:
+    """Post new allocations (already saved) to the ledger in one batch. A part payment's
+    earlier payments are the invoice's other valid allocations made before it."""
+    if not allocations:
+        return []
+    earlier: dict[int, list[int]] = {}
+    for invoice_id, pk in (
+        Allocation.objects.filter(
+            invoice_id__in={a.invoice_id for a in allocations}, undone_at__isnull=True
+        )
+        .order_by("pk")
+        .values_list("invoice_id", "pk")
+    ):
+        earlier.setdefault(invoice_id, []).append(pk)
+    return ledger_services.revenue_post_payments(
+        cooperative=allocations[0].cooperative,
+        payments=[
+            _payment(a, [pk for pk in earlier.get(a.invoice_id, []) if pk < a.pk])
+            for a in allocations
+        ],
+        actor=actor,
+    )
+
+
+class _Batch:
+    """The allocations of one import, written and posted together: a statement of ten
+    thousand payments costs a few dozen queries, not ten for every payment. The caller holds
+    the cooperative's posting lock for the whole import."""
+
+    def __init__(self, cooperative: Cooperative, actor: User | None) -> None:
+        self.cooperative, self.actor = cooperative, actor
+        self.pending: list[Allocation] = []
+
+    def add(self, **fields) -> None:
+        _check_allocation(fields["invoice"], fields["amount"])
+        fields["explanation"] = fields["explanation"][:300]
+        self.pending.append(
+            Allocation(cooperative=self.cooperative, created_by=self.actor, **fields)
+        )
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        members = Member.objects.in_bulk({a.invoice.member_id for a in self.pending})
+        for allocation in self.pending:
+            allocation.invoice.member = members[allocation.invoice.member_id]
+            allocation.invoice.member.cooperative = self.cooperative
+        created = Allocation.objects.bulk_create(self.pending, batch_size=2000)
+        self.pending = []
+        _post(created, self.actor)
+
+
+def _check_allocation(invoice: Invoice, amount: Decimal) -> None:
+    if amount <= 0:
+        raise ApplicationError(_("The amount must be more than zero."), code="amount")
+    if invoice.status != Invoice.Status.ISSUED or invoice.kind != Invoice.Kind.INVOICE:
+        raise ApplicationError(
+            _("Payments can only be applied to issued invoices."), code="invoice"
+        )
 
 
 def allocation_create(
@@ -318,12 +378,7 @@ def allocation_create(
     explanation: str,
     actor: User | None,
 ) -> Allocation:
-    if amount <= 0:
-        raise ApplicationError(_("The amount must be more than zero."), code="amount")
-    if invoice.status != Invoice.Status.ISSUED or invoice.kind != Invoice.Kind.INVOICE:
-        raise ApplicationError(
-            _("Payments can only be applied to issued invoices."), code="invoice"
-        )
+    _check_allocation(invoice, amount)
     with transaction.atomic():
         # Bank transactions are append-only (no row locks for the application role); the
         # cooperative's posting lock serialises everyone who applies money.
@@ -344,7 +399,7 @@ def allocation_create(
             explanation=explanation[:300],
             created_by=actor,
         )
-        _post(allocation, actor)
+        _post([allocation], actor)
     return allocation
 
 
@@ -394,6 +449,7 @@ def transaction_match(
     bank_transaction: BankTransaction,
     actor: User | None,
     matcher: matching.Matcher | None = None,
+    batch: _Batch | None = None,
 ) -> bool:
     """Apply an incoming payment to the invoices it names, each up to its open amount, in the
     order named. Whatever is left (an overpayment) stays visible in the staff queue."""
@@ -420,14 +476,25 @@ def transaction_match(
             create, target = allocation_create, {"invoice": proposal.invoice}
         if amount <= 0:
             continue
-        create(
-            bank_transaction=bank_transaction,
-            amount=amount,
-            method=proposal.method,
-            explanation=proposal.explanation,
-            actor=actor,
-            **target,
-        )
+        if batch is not None and proposal.invoice is not None:
+            batch.add(
+                transaction=bank_transaction,
+                amount=amount,
+                method=proposal.method,
+                explanation=proposal.explanation,
+                **target,
+            )
+        else:
+            if batch is not None:
+                batch.flush()  # a share payment reads what is left of the payment from the table
+            create(
+                bank_transaction=bank_transaction,
+                amount=amount,
+                method=proposal.method,
+                explanation=proposal.explanation,
+                actor=actor,
+                **target,
+            )
         left -= amount
         applied = True
         if matcher is not None and proposal.invoice is not None:

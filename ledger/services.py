@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -181,6 +181,87 @@ def period_is_locked(*, cooperative: Cooperative, on: date) -> bool:
     return PeriodLock.objects.filter(month=on.replace(day=1)).exists()
 
 
+@dataclass
+class Posting:
+    """One transaction to post (see `ledger_post_many`)."""
+
+    booking_date: date
+    description: str
+    source_type: str
+    source_id: str
+    lines: list[Line]
+    idempotency_key: str | None = None
+    reverses: Transaction | None = None
+
+
+def _prepare(cooperative: Cooperative, posting: Posting) -> Posting:
+    if not isinstance(posting.booking_date, date) or isinstance(posting.booking_date, datetime):
+        raise TypeError("booking_date must be a date")
+    lines = posting.lines
+    lines = [line for line in lines if line.amount != 0] if len(lines) > 2 else lines
+    posting.lines = _check_lines(lines, cooperative.pk)
+    return posting
+
+
+def _refuse_locked_periods(cooperative: Cooperative, postings: list[Posting]) -> None:
+    """Checked under the chain-head lock: a month closed at this moment cannot receive a
+    posting."""
+    months = {p.booking_date.replace(day=1) for p in postings}
+    locked = sorted(PeriodLock.objects.filter(month__in=months).values_list("month", flat=True))
+    if locked:
+        raise ApplicationError(
+            _("The period %(month)s is locked; post in an open month.")
+            % {"month": locked[0].strftime("%Y-%m")},
+            code="period_locked",
+        )
+
+
+def _write(
+    cooperative: Cooperative, head: ChainHead, postings: list[Posting], actor: User | None
+) -> list[Transaction]:
+    """Number, chain and insert checked postings (caller holds the head lock): one insert for
+    the transactions, one for the entries, one balance update, one head update."""
+    transactions, totals = [], {}
+    sequence, previous = head.last_sequence, head.last_hash
+    for posting in postings:
+        sequence += 1
+        tx = Transaction(
+            cooperative=cooperative,
+            sequence=sequence,
+            booking_date=posting.booking_date,
+            description=posting.description[:200],
+            source_type=posting.source_type,
+            source_id=str(posting.source_id)[:64],
+            idempotency_key=posting.idempotency_key,
+            actor=actor,
+            reverses=posting.reverses,
+            previous_hash=previous,
+        )
+        tx.hash = previous = transaction_hash(previous_hash=previous, tx=tx, lines=posting.lines)
+        transactions.append(tx)
+        for line in posting.lines:
+            totals[line.account.pk] = totals.get(line.account.pk, ZERO) + line.amount
+    Transaction.objects.bulk_create(transactions, batch_size=1000)
+    Entry.objects.bulk_create(
+        (
+            Entry(
+                cooperative=cooperative,
+                transaction=tx,
+                account=line.account,
+                amount=line.amount,
+                text=line.text[:120],
+            )
+            for tx, posting in zip(transactions, postings, strict=True)
+            for line in posting.lines
+        ),
+        batch_size=2000,
+    )
+    _add_to_balances(sorted(totals.items()))
+    head.last_sequence, head.last_hash = sequence, previous
+    head.save(update_fields=["last_sequence", "last_hash"])
+    return transactions
+
+
 def ledger_post(
     *,
     cooperative: Cooperative,
@@ -194,53 +275,47 @@ def ledger_post(
     reverses: Transaction | None = None,
 ) -> Transaction:
     """Post a balanced transaction. With an idempotency key, posting again returns the first."""
-    if not isinstance(booking_date, date) or isinstance(booking_date, datetime):
-        raise TypeError("booking_date must be a date")
-    lines = [line for line in lines if line.amount != 0] if len(lines) > 2 else lines
-    lines = _check_lines(lines, cooperative.pk)
+    posting = _prepare(
+        cooperative,
+        Posting(
+            booking_date, description, source_type, source_id, lines, idempotency_key, reverses
+        ),
+    )
     with transaction.atomic():
         head = _lock_head(cooperative)
-        # Checked under the lock: a month closed at this moment cannot receive a posting.
-        if period_is_locked(cooperative=cooperative, on=booking_date):
-            raise ApplicationError(
-                _("The period %(month)s is locked; post in an open month.")
-                % {"month": booking_date.strftime("%Y-%m")},
-                code="period_locked",
-            )
+        _refuse_locked_periods(cooperative, [posting])
         if idempotency_key and Transaction.objects.filter(idempotency_key=idempotency_key).exists():
             return Transaction.objects.get(idempotency_key=idempotency_key)
-        tx = Transaction(
-            cooperative=cooperative,
-            sequence=head.last_sequence + 1,
-            booking_date=booking_date,
-            description=description[:200],
-            source_type=source_type,
-            source_id=str(source_id)[:64],
-            idempotency_key=idempotency_key,
-            actor=actor,
-            reverses=reverses,
-            previous_hash=head.last_hash,
-        )
-        tx.hash = transaction_hash(previous_hash=head.last_hash, tx=tx, lines=lines)
-        tx.save()
-        Entry.objects.bulk_create(
-            Entry(
-                cooperative=cooperative,
-                transaction=tx,
-                account=line.account,
-                amount=line.amount,
-                text=line.text[:120],
+        return _write(cooperative, head, [posting], actor)[0]
+
+
+def ledger_post_many(
+    *, cooperative: Cooperative, postings: list[Posting], actor: User | None
+) -> list[Transaction]:
+    """Post many balanced transactions at once (a statement's payments), each checked and
+    chained exactly as `ledger_post` would, in a handful of queries. Postings whose
+    idempotency key is already in the ledger (or earlier in the list) are skipped; the new
+    transactions are returned in order."""
+    postings = [_prepare(cooperative, p) for p in postings]
+    if not postings:
+        return []
+    with transaction.atomic():
+        head = _lock_head(cooperative)
+        _refuse_locked_periods(cooperative, postings)
+        keys = [p.idempotency_key for p in postings if p.idempotency_key]
+        seen = set(
+            Transaction.objects.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", flat=True
             )
-            for line in lines
         )
-        totals: dict[int, Decimal] = {}
-        for line in lines:
-            totals[line.account.pk] = totals.get(line.account.pk, ZERO) + line.amount
-        _add_to_balances(sorted(totals.items()))
-        head.last_sequence = tx.sequence
-        head.last_hash = tx.hash
-        head.save(update_fields=["last_sequence", "last_hash"])
-    return tx
+        fresh = []
+        for posting in postings:
+            if posting.idempotency_key:
+                if posting.idempotency_key in seen:
+                    continue
+                seen.add(posting.idempotency_key)
+            fresh.append(posting)
+        return _write(cooperative, head, fresh, actor) if fresh else []
 
 
 def ledger_reverse(
@@ -380,15 +455,22 @@ def _fee_lines(
     source_account: Account,
     accounts: dict[str, Account] | None = None,
     earlier: tuple[Decimal, Decimal] = (ZERO, ZERO),
+    *,
+    rule: FeeRule | None = None,
+    budget: Account | None = None,
+    charged: Decimal | None = None,
 ) -> list[Line]:
-    rule = fee_rule_for(member=member)
-    # The year's fees matter only under a yearly cap; without one, skip the query.
-    charged = fees_this_year(member=member, on=on) if rule.cap_per_year is not None else ZERO
+    """Net revenue from `source_account` to the member's budget, less fee and guarantee
+    contribution. Batch callers pass what they looked up once (rule, budget, the year's fees)."""
+    rule = rule or fee_rule_for(member=member)
+    if charged is None:
+        # The year's fees matter only under a yearly cap; without one, skip the query.
+        charged = fees_this_year(member=member, on=on) if rule.cap_per_year is not None else ZERO
     split = fees.split_revenue(
         net, _terms(rule), fees_this_year=charged, net_before=earlier[0], fee_before=earlier[1]
     )
     accounts = accounts or _system_accounts(member.cooperative)
-    budget = account_member(member=member)
+    budget = budget or account_member(member=member)
     lines = [Line(source_account, split.net, _("net revenue"))]
     if split.fee:
         lines.append(
@@ -540,6 +622,22 @@ def revenue_post_credit_note(
     )
 
 
+@dataclass
+class Payment:
+    """A client's payment of (part of) an invoice, for `revenue_post_payments`."""
+
+    member: Member
+    payment_id: str
+    invoice_id: str
+    invoice_number: str
+    gross_paid: Decimal
+    net_share: Decimal
+    booking_date: date
+    # Idempotency keys of earlier, still valid payments of the same invoice (possibly earlier
+    # in the same batch), so a part payment is charged the invoice's fee once in total.
+    earlier_payment_keys: list[str] = field(default_factory=list)
+
+
 def revenue_post_payment(
     *,
     member: Member,
@@ -553,71 +651,179 @@ def revenue_post_payment(
     earlier_payment_keys: list[str] | None = None,
 ) -> Transaction:
     """A client's payment: bank against the receivable, and (fees on payment) the net revenue
-    moves from pending to the budget, minus fee and guarantee contribution.
-
-    `earlier_payment_keys`: the idempotency keys of earlier, still valid payments of the same
-    invoice, so a part payment is charged the invoice's fee once in total.
-
-    Whether the fee is due now follows from how the invoice was *posted* at issue, not from the
-    rule as it is today: a rule changed in between must neither charge twice nor never.
-    """
-    cooperative = member.cooperative
+    moves from pending to the budget, minus fee and guarantee contribution. Posting the same
+    payment again returns the first posting."""
     existing = Transaction.objects.filter(idempotency_key=f"payment:{payment_id}").first()
     if existing is not None:
         return existing
-    issue = Transaction.objects.filter(idempotency_key=f"invoice-issue:{invoice_id}").first()
-    if issue is None:
-        raise ApplicationError(_("The invoice has not been posted as issued."), code="not_issued")
-    budget = account_member(member=member)
-    # Fees already charged: at issue, or when the guarantee fund advanced the invoice.
-    fee_charged_at_issue = (
-        issue.entries.filter(account=budget).exists()
-        or Transaction.objects.filter(idempotency_key=f"guarantee-advance:{invoice_id}").exists()
+    payment = Payment(
+        member,
+        payment_id,
+        invoice_id,
+        invoice_number,
+        gross_paid,
+        net_share,
+        booking_date,
+        earlier_payment_keys or [],
     )
-    accounts = _system_accounts(cooperative)
-    lines = [
-        Line(accounts[AccountKind.BANK], gross_paid, invoice_number),
-        Line(accounts[AccountKind.RECEIVABLES], -gross_paid, invoice_number),
-    ]
+    return revenue_post_payments(cooperative=member.cooperative, payments=[payment], actor=actor)[0]
+
+
+def revenue_post_payments(
+    *, cooperative: Cooperative, payments: list[Payment], actor: User | None
+) -> list[Transaction]:
+    """Post many payments (a statement import) with a fixed number of queries: the lookups
+    are made once for all of them and the postings written by `ledger_post_many`. Payments
+    already posted are skipped.
+
+    Whether the fee is due now follows from how the invoice was *posted* at issue (or advanced
+    by the guarantee fund), not from the rule as it is today: a rule changed in between must
+    neither charge twice nor never."""
     with transaction.atomic():
-        _lock_head(cooperative)
-        if not fee_charged_at_issue:
-            pending = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
-            lines += _fee_lines(
-                member,
-                net_share,
-                booking_date,
-                pending,
-                accounts,
-                _earlier_on_invoice(earlier_payment_keys or [], pending, accounts),
-            )
-        return ledger_post(
-            cooperative=cooperative,
-            booking_date=booking_date,
-            description=_("Payment for invoice %(number)s") % {"number": invoice_number},
-            source_type=SourceType.PAYMENT,
-            source_id=payment_id,
-            lines=_merge(lines),
-            actor=actor,
-            idempotency_key=f"payment:{payment_id}",
+        _lock_head(cooperative)  # the year's fees and earlier part payments stay as read
+        posted = set(
+            Transaction.objects.filter(
+                idempotency_key__in=[f"payment:{p.payment_id}" for p in payments]
+            ).values_list("idempotency_key", flat=True)
         )
+        payments = [p for p in payments if f"payment:{p.payment_id}" not in posted]
+        if not payments:
+            return []
+        invoice_ids = {p.invoice_id for p in payments}
+        issues = dict(
+            Transaction.objects.filter(
+                idempotency_key__in=[f"invoice-issue:{i}" for i in invoice_ids]
+            ).values_list("idempotency_key", "pk")
+        )
+        if len(issues) != len(invoice_ids):
+            raise ApplicationError(
+                _("The invoice has not been posted as issued."), code="not_issued"
+            )
+        # Fees already charged: at issue (the budget was credited), or by a guarantee advance.
+        charged_at_issue = {
+            key.removeprefix("invoice-issue:")
+            for key in Entry.objects.filter(
+                transaction_id__in=issues.values(), account__kind=AccountKind.MEMBER_BUDGET
+            ).values_list("transaction__idempotency_key", flat=True)
+        } | {
+            key.removeprefix("guarantee-advance:")
+            for key in Transaction.objects.filter(
+                idempotency_key__in=[f"guarantee-advance:{i}" for i in invoice_ids]
+            ).values_list("idempotency_key", flat=True)
+        }
+        accounts = _system_accounts(cooperative)
+        due = [p for p in payments if p.invoice_id not in charged_at_issue]
+        members = {p.member.pk: p.member for p in due}
+        member_accounts = _member_accounts(members)
+        rules = _fee_rules()
+        earlier = _released_by(
+            [k for p in due for k in p.earlier_payment_keys],
+            [member_accounts[m, AccountKind.MEMBER_PENDING] for m in members],
+            accounts,
+        )
+        fees_in_batch: dict[int, list[tuple[date, Decimal]]] = {}
+        postings = []
+        for payment in payments:
+            lines = [
+                Line(accounts[AccountKind.BANK], payment.gross_paid, payment.invoice_number),
+                Line(
+                    accounts[AccountKind.RECEIVABLES], -payment.gross_paid, payment.invoice_number
+                ),
+            ]
+            if payment.invoice_id not in charged_at_issue:
+                member, on = payment.member, payment.booking_date
+                rule = rules.get(member.fee_category) or rules.get("")
+                if rule is None:
+                    fee_rule_for(member=member)  # raises the cooperative's missing-rule error
+                charged = ZERO
+                if rule.cap_per_year is not None:
+                    charged = fees_this_year(member=member, on=on) + sum(
+                        (
+                            fee
+                            for day, fee in fees_in_batch.get(member.pk, [])
+                            if day.year == on.year and day <= on
+                        ),
+                        ZERO,
+                    )
+                pending = member_accounts[member.pk, AccountKind.MEMBER_PENDING]
+                before = [earlier.get(k, (ZERO, ZERO)) for k in payment.earlier_payment_keys]
+                fee_lines = _fee_lines(
+                    member,
+                    payment.net_share,
+                    on,
+                    pending,
+                    accounts,
+                    (sum((b[0] for b in before), ZERO), sum((b[1] for b in before), ZERO)),
+                    rule=rule,
+                    budget=member_accounts[member.pk, AccountKind.MEMBER_BUDGET],
+                    charged=charged,
+                )
+                lines += fee_lines
+                fee = -sum(
+                    (x.amount for x in fee_lines if x.account == accounts[AccountKind.FEE_INCOME]),
+                    ZERO,
+                )
+                earlier[f"payment:{payment.payment_id}"] = (
+                    sum((x.amount for x in fee_lines if x.account == pending), ZERO),
+                    fee,
+                )
+                fees_in_batch.setdefault(member.pk, []).append((on, fee))
+            postings.append(
+                Posting(
+                    booking_date=payment.booking_date,
+                    description=_("Payment for invoice %(number)s")
+                    % {"number": payment.invoice_number},
+                    source_type=SourceType.PAYMENT,
+                    source_id=payment.payment_id,
+                    lines=_merge(lines),
+                    idempotency_key=f"payment:{payment.payment_id}",
+                )
+            )
+        return ledger_post_many(cooperative=cooperative, postings=postings, actor=actor)
 
 
-def _earlier_on_invoice(
-    keys: list[str], pending: Account, accounts: dict[str, Account]
-) -> tuple[Decimal, Decimal]:
-    """(net revenue released, fee charged) by earlier payment postings of one invoice."""
+def _member_accounts(members: dict[int, Member]) -> dict[tuple[int, str], Account]:
+    """Budget and pending accounts of many members in one query (created on first use)."""
+    found = {
+        (a.member_id, a.kind): a
+        for a in Account.objects.filter(
+            member_id__in=members,
+            kind__in=[AccountKind.MEMBER_BUDGET, AccountKind.MEMBER_PENDING],
+        )
+    }
+    for member_id, member in members.items():
+        for kind in (AccountKind.MEMBER_BUDGET, AccountKind.MEMBER_PENDING):
+            if (member_id, kind) not in found:
+                found[member_id, kind] = account_member(member=member, kind=kind)
+    return found
+
+
+def _fee_rules() -> dict[str, FeeRule]:
+    return {rule.category: rule for rule in FeeRule.objects.all()}
+
+
+def _released_by(
+    keys: list[str], pending_accounts: list[Account], accounts: dict[str, Account]
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """(net revenue released, fee charged) per payment posting, for earlier part payments."""
     if not keys:
-        return ZERO, ZERO
-    totals = dict(
+        return {}
+    fee_account = accounts[AccountKind.FEE_INCOME]
+    released: dict[str, tuple[Decimal, Decimal]] = {}
+    for key, account_id, total in (
         Entry.objects.filter(
             transaction__idempotency_key__in=keys,
-            account__in=[pending, accounts[AccountKind.FEE_INCOME]],
+            account__in=[*pending_accounts, fee_account],
         )
-        .values_list("account_id")
+        .values_list("transaction__idempotency_key", "account_id")
         .annotate(total=Sum("amount"))
-    )
-    return totals.get(pending.pk, ZERO), -totals.get(accounts[AccountKind.FEE_INCOME].pk, ZERO)
+    ):
+        net, fee = released.get(key, (ZERO, ZERO))
+        if account_id == fee_account.pk:
+            released[key] = (net, fee - total)
+        else:
+            released[key] = (net + total, fee)
+    return released
 
 
 def guarantee_post_advance(

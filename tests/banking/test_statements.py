@@ -507,3 +507,66 @@ def test_a_minimum_fee_per_invoice_is_charged_once_over_part_payments(
     # 9 % of 100.00 is 9.00, below the minimum: 25.00 once, not once per part.
     assert _balance(coop_a_ready, AccountKind.FEE_INCOME) == D("-25.00")
     assert _balance(coop_a_ready, AccountKind.MEMBER_BUDGET, alice.member) == D("-75.00")  # credit
+
+
+def test_a_yearly_fee_cap_reached_within_one_statement_is_respected(
+    coop_a_ready, bank, alice, sabine
+):
+    from ledger.models import FeeRule
+
+    with tenant_scope(coop_a_ready):
+        FeeRule.objects.update(cap_per_year=D("20.00"), floor_amount=None)
+        percentage = FeeRule.objects.get(category="").percentage
+    client = make_client(alice)
+    invoices = [
+        issue(alice, draft(alice, client, [line(price="100.00")]), sabine) for _ in range(3)
+    ]
+    _import(
+        coop_a_ready,
+        camt053(
+            [
+                {"amount": D("119.00"), "rf": i.rf_reference, "ref": f"C{n}"}
+                for n, i in enumerate(invoices)
+            ]
+        ),
+    )
+    # Each payment owes `percentage` % of 100.00; the third is cut to what the cap leaves.
+    assert percentage * 2 < 20
+    assert _balance(coop_a_ready, AccountKind.FEE_INCOME) == D("-20.00")
+
+
+def _queries_for_import(coop, alice, sabine, count: int, statement_id: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = make_client(alice)
+    invoices = [
+        issue(alice, draft(alice, client, [line(price="10.00")]), sabine) for _ in range(count)
+    ]
+    content = camt053(
+        [
+            {"amount": D("11.90"), "rf": i.rf_reference, "ref": f"{statement_id}-{n}"}
+            for n, i in enumerate(invoices)
+        ]
+        + [
+            {"amount": D("5.00"), "text": "unknown", "ref": f"{statement_id}-u{n}"}
+            for n in range(count)
+        ],
+        statement_id=statement_id,
+    )
+    with CaptureQueriesContext(connection) as captured:
+        result = _import(coop, content)
+    assert result.matched == count
+    return len(captured)
+
+
+def test_a_statements_payments_cost_the_same_queries_however_many(
+    coop_a_ready, bank, alice, sabine
+):
+    # Query budget: matching and posting run in batches, not per payment. (The first import
+    # creates the member's pending account; the two measured ones do not.)
+    _queries_for_import(coop_a_ready, alice, sabine, 1, "Q0")
+    few = _queries_for_import(coop_a_ready, alice, sabine, 2, "Q1")
+    many = _queries_for_import(coop_a_ready, alice, sabine, 12, "Q2")
+    assert many == few
+    assert many <= 40
