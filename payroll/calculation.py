@@ -15,7 +15,7 @@ above it the regular rules with the contribution ceilings.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from payroll import pap
@@ -133,9 +133,6 @@ class Result:
             + self.flat_tax
         )
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 def band(gross: Decimal, rates: Rates) -> str:
     if gross <= rates.minijob_limit:
@@ -195,11 +192,9 @@ def _midijob(gross: Decimal, employee: Employee, rates: Rates) -> tuple[Branch, 
         return Branch(total_base, own + surcharge, total - own)
 
     pv_employee, pv_employer, extra = _pv_rates(employee, rates)
+    kv_full = rates.kv_rate + _kv_additional(employee, rates)
     return (
-        shared(
-            rates.kv_rate + _kv_additional(employee, rates),
-            (rates.kv_rate + _kv_additional(employee, rates)) / 2,
-        ),
+        shared(kv_full, kv_full / 2),
         shared(rates.rv_rate, rates.rv_rate / 2),
         shared(rates.av_rate, rates.av_rate / 2),
         shared(pv_employee + pv_employer, pv_employee, extra),
