@@ -43,6 +43,11 @@ def bank_import(*, scale: int) -> dict:
             Invoice.objects.filter(status="issued").values_list("rf_reference", "gross_total")
         )
         BankAccount.objects.create(cooperative=cooperative, name="Bench", iban=cooperative.iban)
+    # A cooperative that has issued thousands of invoices has table statistics (autovacuum
+    # analyses after bulk changes); without them the planner takes the brand-new bench
+    # cooperative for a tiny one and joins by nested loops.
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("ANALYZE")
     today = date(2026, 11, 20)
     entries = [
         Credit(gross, today, "Bench Client GmbH", "DE02120300000000202051", reference=reference)

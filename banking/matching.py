@@ -203,15 +203,56 @@ def unmatched_queryset():
     )
 
 
+def _totals(queryset, key: str, amount: str) -> dict[int, Decimal]:
+    return dict(
+        queryset.order_by().values(key).annotate(total=Sum(amount)).values_list(key, "total")
+    )
+
+
+SNAPSHOT_FIELDS = (
+    "cooperative_id",
+    "member_id",
+    "status",
+    "kind",
+    "number_text",
+    "rf_reference",
+    "net_total",
+    "gross_total",
+    "client__name",
+)
+
+
 class Matcher:
     """The matching rules over a snapshot of the open invoices, built once per import: a
     statement with thousands of payments must not query every open invoice per payment.
     `applied()` keeps the snapshot true as payments are allocated."""
 
     def __init__(self) -> None:
-        rows = list(open_invoices().select_related("client"))
+        # Only what matching and posting read: an invoice row carries addresses, texts and
+        # totals that would make a snapshot of 10,000 open invoices cost seconds to build.
+        # The corrections and payments are summed in two grouped queries rather than the
+        # correlated subqueries of `open_invoices()`: right after a bulk of invoices is issued the
+        # planner has no statistics for them and would scan every invoice once per invoice.
+        rows = list(
+            Invoice.objects.filter(status=Invoice.Status.ISSUED, kind=Invoice.Kind.INVOICE)
+            .select_related("client")
+            .only(*SNAPSHOT_FIELDS)
+            .order_by()
+        )
+        corrected = _totals(
+            Invoice.objects.filter(status=Invoice.Status.ISSUED, corrects__isnull=False),
+            "corrects",
+            "gross_total",
+        )
+        paid = _totals(
+            Allocation.objects.filter(undone_at__isnull=True, invoice__isnull=False),
+            "invoice",
+            "amount",
+        )
         self.invoices = {i.pk: i for i in rows}
-        self.open = {i.pk: i.gross_total + i.corrected - i.paid for i in rows}
+        self.open = {
+            i.pk: i.gross_total + corrected.get(i.pk, ZERO) - paid.get(i.pk, ZERO) for i in rows
+        }
         self.by_reference = {i.rf_reference: i.pk for i in rows if i.rf_reference}
         self.by_number = {i.number_text: i.pk for i in rows}
         self.by_amount: dict[Decimal, set[int]] = {}
