@@ -209,6 +209,7 @@ class PaymentFile(TenantModel):
 
     class Kind(models.TextChoices):
         REFUNDS = "refunds", _("refunds")
+        SALARIES = "salaries", _("net salaries")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     account = models.ForeignKey(

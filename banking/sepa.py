@@ -1,6 +1,6 @@
 """Outgoing SEPA credit transfers as pain.001.001.09 (the format German banks take since
 November 2025, domain-de.md §6), written by `sepaxml` and checked against the schema before
-anything is stored. Refunds use it now; salaries will."""
+anything is stored. Refunds and net salaries (category purpose SALA) use it."""
 
 from __future__ import annotations
 
@@ -41,9 +41,11 @@ def credit_transfers(
     debtor_bic: str,
     execution_date: date,
     transfers: list[Transfer],
+    category_purpose: str = "",
 ) -> tuple[str, bytes]:
     """(message ID, file). Amounts go to sepaxml in cents, never as floats; names and texts
-    are reduced to the SEPA character set by sepaxml."""
+    are reduced to the SEPA character set by sepaxml. A category purpose (SALA for salaries)
+    tells the banks to treat the batch as payroll (value date, confidentiality)."""
     config = {"name": debtor_name, "IBAN": debtor_iban, "batch": True, "currency": "EUR"}
     if debtor_bic:
         config["BIC"] = debtor_bic
@@ -63,5 +65,17 @@ def credit_transfers(
             }
         )
     content = document.export(validate=False)
+    if category_purpose:
+        content = _with_category_purpose(content, category_purpose)
     _validator().assertValid(etree.fromstring(content))
     return document.msg_id, content
+
+
+def _with_category_purpose(content: bytes, code: str) -> bytes:
+    # sepaxml writes no CtgyPurp; in pain.001.001.09 it closes PmtTpInf (after SvcLvl).
+    root = etree.fromstring(content)
+    namespace = etree.QName(root).namespace
+    for info in root.iter(f"{{{namespace}}}PmtTpInf"):
+        purpose = etree.SubElement(info, f"{{{namespace}}}CtgyPurp")
+        etree.SubElement(purpose, f"{{{namespace}}}Cd").text = code
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

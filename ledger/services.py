@@ -714,7 +714,7 @@ def revenue_post_payments(
         accounts = _system_accounts(cooperative)
         due = [p for p in payments if p.invoice_id not in charged_at_issue]
         members = {p.member.pk: p.member for p in due}
-        member_accounts = _member_accounts(members)
+        member_accounts = accounts_member_many(members)
         rules = _fee_rules()
         earlier = _released_by(
             [k for p in due for k in p.earlier_payment_keys],
@@ -782,17 +782,16 @@ def revenue_post_payments(
         return ledger_post_many(cooperative=cooperative, postings=postings, actor=actor)
 
 
-def _member_accounts(members: dict[int, Member]) -> dict[tuple[int, str], Account]:
-    """Budget and pending accounts of many members in one query (created on first use)."""
+def accounts_member_many(
+    members: dict[int, Member], kinds: tuple[str, ...] = MEMBER_KINDS
+) -> dict[tuple[int, str], Account]:
+    """Member accounts (budget, pending) of many members in one query, created on first use."""
     found = {
         (a.member_id, a.kind): a
-        for a in Account.objects.filter(
-            member_id__in=members,
-            kind__in=[AccountKind.MEMBER_BUDGET, AccountKind.MEMBER_PENDING],
-        )
+        for a in Account.objects.filter(member_id__in=members, kind__in=list(kinds))
     }
     for member_id, member in members.items():
-        for kind in (AccountKind.MEMBER_BUDGET, AccountKind.MEMBER_PENDING):
+        for kind in kinds:
             if (member_id, kind) not in found:
                 found[member_id, kind] = account_member(member=member, kind=kind)
     return found

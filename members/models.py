@@ -356,6 +356,24 @@ class EmploymentData(TenantModel):
         _("IBAN for salary"), max_length=34, blank=True, validators=[validate_iban_schwifty]
     )
     account_holder = models.CharField(_("account holder"), max_length=140, blank=True)
+    contract_hours = models.DecimalField(
+        _("contract hours per month"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(250)],
+        help_text=_("Empty: the hours follow from the salary and the minimum wage."),
+    )
+    salary_limit = models.DecimalField(
+        _("highest gross salary wanted (€)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Members may ask for less than their budget allows."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -383,6 +401,8 @@ class EmploymentData(TenantModel):
         "childless",
         "iban",
         "account_holder",
+        "contract_hours",
+        "salary_limit",
     )
 
 

@@ -244,10 +244,31 @@ def _taxes(gross: Decimal, employee: Employee, rates: Rates) -> tuple[Decimal, D
     return Decimal(wage_tax).quantize(CENT), Decimal(solidarity).quantize(CENT), church
 
 
-def gross_to_net(
-    gross: Decimal, employee: Employee, rates: Rates, levies: Levies = Levies()
-) -> Result:
-    """One month's pay: contributions, taxes, net and the employer's cost."""
+@dataclass(frozen=True)
+class _Contributions:
+    band: str
+    branches: tuple[Branch, ...]
+    u1: Decimal
+    u2: Decimal
+    u3: Decimal
+    accident: Decimal
+    flat_tax: Decimal
+
+    @property
+    def employer_cost(self) -> Decimal:
+        return (
+            sum((b.employer for b in self.branches), ZERO)
+            + self.u1
+            + self.u2
+            + self.u3
+            + self.accident
+            + self.flat_tax
+        )
+
+
+def _contributions(
+    gross: Decimal, employee: Employee, rates: Rates, levies: Levies
+) -> _Contributions:
     if not isinstance(gross, Decimal):
         raise TypeError("gross must be Decimal")
     gross = gross.quantize(CENT)
@@ -257,26 +278,48 @@ def gross_to_net(
     branches = {"minijob": _minijob, "midijob": _midijob, "regular": _regular}[kind](
         gross, employee, rates
     )
-    if kind == "minijob":
-        wage_tax = solidarity = church = ZERO
-        flat_tax = _pct(gross, rates.minijob_flat_tax)
-    else:
-        wage_tax, solidarity, church = _taxes(gross, employee, rates)
-        flat_tax = ZERO
     # Levies are on the pay liable to pension insurance (actual pay, also in the band).
     levy_base = min(gross, rates.bbg_rv_month)
-    return Result(
-        gross,
+    return _Contributions(
         kind,
-        *branches,
-        wage_tax=wage_tax,
-        solidarity_surcharge=solidarity,
-        church_tax=church,
+        branches,
         u1=_pct(levy_base, levies.u1),
         u2=_pct(levy_base, levies.u2),
         u3=_pct(levy_base, rates.u3_rate),
         accident=_pct(gross, levies.accident),
-        flat_tax=flat_tax,
+        flat_tax=_pct(gross, rates.minijob_flat_tax) if kind == "minijob" else ZERO,
+    )
+
+
+def employer_cost(
+    gross: Decimal, employee: Employee, rates: Rates, levies: Levies = Levies()
+) -> Decimal:
+    """Gross plus the employer's contributions and levies; wage tax does not enter it."""
+    return gross.quantize(CENT) + _contributions(gross, employee, rates, levies).employer_cost
+
+
+def gross_to_net(
+    gross: Decimal, employee: Employee, rates: Rates, levies: Levies = Levies()
+) -> Result:
+    """One month's pay: contributions, taxes, net and the employer's cost."""
+    c = _contributions(gross, employee, rates, levies)
+    gross = gross.quantize(CENT)
+    if c.band == "minijob":
+        wage_tax = solidarity = church = ZERO
+    else:
+        wage_tax, solidarity, church = _taxes(gross, employee, rates)
+    return Result(
+        gross,
+        c.band,
+        *c.branches,
+        wage_tax=wage_tax,
+        solidarity_surcharge=solidarity,
+        church_tax=church,
+        u1=c.u1,
+        u2=c.u2,
+        u3=c.u3,
+        accident=c.accident,
+        flat_tax=c.flat_tax,
     )
 
 
@@ -286,19 +329,41 @@ def gross_for_employer_cost(
     """The highest gross whose employer cost does not exceed `target`: the inverse of the
     employer-cost function. It is piecewise (bands, ceilings) and rises within each band, but
     not across the mini-job limit (the employer's flat rates are dearer than the start of the
-    transition band), so each band is searched by bisection on whole cents."""
+    transition band), so each band is searched on whole cents (interpolation, safeguarded by
+    bisection)."""
     if target <= 0:
         return ZERO
 
+    # Wage tax is not part of the employer's cost: the search runs on the contributions alone.
     def cost(cent: int) -> Decimal:
-        return gross_to_net(Decimal(cent) / 100, employee, rates, levies).employer_cost
+        return employer_cost(Decimal(cent) / 100, employee, rates, levies)
 
     def highest(low: int, high: int) -> int | None:
-        if low > high or cost(low) > target:
+        if low > high:
             return None
-        while low < high:
-            middle = (low + high + 1) // 2
-            low, high = (middle, high) if cost(middle) <= target else (low, middle - 1)
+        low_cost = cost(low)
+        if low_cost > target:
+            return None
+        high_cost = cost(high)
+        if high_cost <= target:
+            return high
+        # cost(low) ≤ target < cost(high). Within a band the cost is nearly linear, so the
+        # interpolated guess lands within a few cents; a bisection step follows any guess that
+        # did not halve the interval (kinks at the contribution ceilings).
+        bisect = False
+        while high - low > 1:
+            width = high - low
+            if bisect:
+                guess = (low + high) // 2
+            else:
+                share = (target - low_cost) / (high_cost - low_cost)
+                guess = min(max(low + int(share * width), low + 1), high - 1)
+            guess_cost = cost(guess)
+            if guess_cost <= target:
+                low, low_cost = guess, guess_cost
+            else:
+                high, high_cost = guess, guess_cost
+            bisect = not bisect and (high - low) * 2 > width
         return low
 
     mini, midi = int(rates.minijob_limit * 100), int(rates.midijob_upper * 100)

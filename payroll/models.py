@@ -4,8 +4,18 @@ in force on the pay day and refuses a day no row covers."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from members.models import Member
+from tenancy.models import TenantModel
 
 RATE = {"max_digits": 6, "decimal_places": 4}  # percent, e.g. 18.6000
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -81,3 +91,280 @@ class MinimumWage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.valid_from}: {self.hourly} €/h"
+
+
+# --- Per cooperative -------------------------------------------------------------------------
+
+ZERO = Decimal("0.00")
+
+
+class State(models.TextChoices):
+    """German states (Bundesländer): the employer's establishment decides the church tax rate
+    and the Saxony care-insurance split."""
+
+    BW = "BW", "Baden-Württemberg"
+    BY = "BY", "Bayern"
+    BE = "BE", "Berlin"
+    BB = "BB", "Brandenburg"
+    HB = "HB", "Bremen"
+    HH = "HH", "Hamburg"
+    HE = "HE", "Hessen"
+    MV = "MV", "Mecklenburg-Vorpommern"
+    NI = "NI", "Niedersachsen"
+    NW = "NW", "Nordrhein-Westfalen"
+    RP = "RP", "Rheinland-Pfalz"
+    SL = "SL", "Saarland"
+    SN = "SN", "Sachsen"
+    ST = "ST", "Sachsen-Anhalt"
+    SH = "SH", "Schleswig-Holstein"
+    TH = "TH", "Thüringen"
+
+
+class PayrollSettings(TenantModel):
+    """How a cooperative turns budgets into salaries (the salary rule) and its employer data."""
+
+    state = models.CharField(
+        _("state of the establishment"), max_length=2, choices=State.choices, default=State.BE
+    )
+    averaging_months = models.PositiveSmallIntegerField(
+        _("months averaged"),
+        default=6,
+        validators=[MinValueValidator(3), MaxValueValidator(12)],
+        help_text=_(
+            "The monthly employer cost is the average budget inflow of this many past months."
+        ),
+    )
+    reserve = models.DecimalField(
+        _("reserve kept in every budget (€)"),
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        help_text=_("Never paid out as salary, e.g. for invoices that may not be paid."),
+        **MONEY,
+    )
+    u1_rate = models.DecimalField(
+        _("U1 levy (%)"),
+        default=Decimal("0"),
+        help_text=_("Only for employers with at most 30 employees."),
+        **RATE,
+    )
+    u2_rate = models.DecimalField(_("U2 levy (%)"), default=Decimal("0"), **RATE)
+    accident_rate = models.DecimalField(
+        _("accident insurance (% of gross)"), default=Decimal("0"), **RATE
+    )
+    large_change_percent = models.PositiveSmallIntegerField(
+        _("warn when the gross changes by more than (%)"), default=25
+    )
+    draft_day = models.PositiveSmallIntegerField(
+        _("draft the month's run on day"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
+
+    class Meta:
+        verbose_name = _("payroll settings")
+        verbose_name_plural = _("payroll settings")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative"], name="payrollsettings_one_per_coop"),
+            models.CheckConstraint(
+                condition=Q(averaging_months__gte=3, averaging_months__lte=12),
+                name="payrollsettings_months_3_to_12",
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_day__gte=1, draft_day__lte=28),
+                name="payrollsettings_draft_day",
+            ),
+            models.CheckConstraint(condition=Q(reserve__gte=0), name="payrollsettings_reserve"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Payroll settings"))
+
+
+class PayrollRun(TenantModel):
+    """A cooperative's payroll for one month. Computed as a draft (by beat or `run_payroll`),
+    submitted by one staff member and approved by another; approval posts it and locks it."""
+
+    class Status(models.TextChoices):
+        COMPUTING = "computing", _("being computed")
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted for approval")
+        APPROVED = "approved", _("approved")
+
+    month = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.COMPUTING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("prepared by"),
+    )
+    prepared_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    payment_file = models.ForeignKey(
+        "banking.PaymentFile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("salary transfer file"),
+    )
+    lines_count = models.PositiveIntegerField(_("lines"), default=0)
+    gross = models.DecimalField(_("gross"), default=ZERO, **MONEY)
+    net = models.DecimalField(_("net"), default=ZERO, **MONEY)
+    employer_cost = models.DecimalField(_("employer cost"), default=ZERO, **MONEY)
+    warnings_count = models.PositiveIntegerField(_("lines with warnings"), default=0)
+
+    class Meta:
+        verbose_name = _("payroll run")
+        verbose_name_plural = _("payroll runs")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "month"], name="payrollrun_one_a_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="payrollrun_first_of_month"),
+            # Four eyes (R14): whoever submitted the run cannot approve it.
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | (
+                    Q(prepared_by__isnull=False, approved_by__isnull=False)
+                    & ~Q(prepared_by=F("approved_by"))
+                ),
+                name="payrollrun_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["submitted", "approved"]) | Q(prepared_by__isnull=False),
+                name="payrollrun_submitted_by_someone",
+            ),
+        ]
+        triggers = [
+            # An approved month is closed: the run can no longer change or disappear.
+            pgtrigger.Protect(
+                name="payrollrun_approved_locked",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="approved"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+
+class Warning(models.TextChoices):
+    SHORTFALL = "shortfall", _("budget does not cover the averaged salary")
+    MINIMUM_WAGE = "minimum_wage", _("below the minimum wage for the contract hours")
+    TAX_DATA_CHANGED = "tax_data_changed", _("tax or insurance data changed since last month")
+    LARGE_CHANGE = "large_change", _("large change against last month")
+    NO_TAX_DATA = "no_tax_data", _("tax class missing: no salary computed")
+    NO_IBAN = "no_iban", _("no IBAN for the salary")
+    BAND_CHANGED = "band_changed", _("mini-job / transition band changed")
+
+
+class PayrollLine(TenantModel):
+    """One member's salary in a run, with everything it was computed from."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        REJECTED = "rejected", _("rejected")
+
+    run = models.ForeignKey(
+        PayrollRun, on_delete=models.CASCADE, related_name="lines", verbose_name=_("run")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="payroll_lines", verbose_name=_("member")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    band = models.CharField(_("band"), max_length=10, blank=True)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2, default=ZERO)
+    gross = models.DecimalField(_("gross"), **MONEY)
+    employee_social_insurance = models.DecimalField(_("employee contributions"), **MONEY)
+    wage_tax = models.DecimalField(_("wage tax"), **MONEY)
+    solidarity_surcharge = models.DecimalField(_("solidarity surcharge"), **MONEY)
+    church_tax = models.DecimalField(_("church tax"), **MONEY)
+    net = models.DecimalField(_("net"), **MONEY)
+    employer_social_insurance = models.DecimalField(_("employer contributions"), **MONEY)
+    employer_levies = models.DecimalField(
+        _("levies and accident insurance"),
+        help_text=_("U1, U2, U3, accident insurance and the mini-job flat tax."),
+        **MONEY,
+    )
+    employer_cost = models.DecimalField(_("employer cost"), **MONEY)
+    average_inflow = models.DecimalField(_("average monthly budget inflow"), **MONEY)
+    budget_before = models.DecimalField(_("budget before"), **MONEY)
+    budget_after = models.DecimalField(_("budget after"), **MONEY)
+    previous_gross = models.DecimalField(_("gross last month"), null=True, blank=True, **MONEY)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    details = models.JSONField(_("calculation"), default=dict, blank=True)
+    reject_reason = models.TextField(_("reason for rejecting"), blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rejected by"),
+    )
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payroll line")
+        verbose_name_plural = _("payroll lines")
+        ordering = ["member__member_number", "member_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "member"], name="payrollline_one_per_member"),
+            models.CheckConstraint(
+                condition=Q(budget_after=F("budget_before") - F("employer_cost")),
+                name="payrollline_budget_after",
+            ),
+            # Never a salary that overdraws the budget.
+            models.CheckConstraint(
+                condition=Q(employer_cost=0) | Q(budget_after__gte=0),
+                name="payrollline_no_overdraft",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    net=F("gross")
+                    - F("employee_social_insurance")
+                    - F("wage_tax")
+                    - F("solidarity_surcharge")
+                    - F("church_tax")
+                ),
+                name="payrollline_net",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                name="payrollline_rejected_with_reason",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="payrollline_locked_when_approved",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func="""
+                IF EXISTS (SELECT 1 FROM payroll_payrollrun
+                           WHERE id = COALESCE(NEW.run_id, OLD.run_id) AND status = 'approved')
+                THEN RAISE EXCEPTION 'payroll run % is approved and locked',
+                     COALESCE(NEW.run_id, OLD.run_id);
+                END IF;
+                RETURN COALESCE(NEW, OLD);
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.member}"

@@ -1,16 +1,39 @@
-"""Reads of the dated payroll tables."""
+"""Reads for payroll: the dated tables, the members of a month and their budgets."""
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from ledger.models import Account, AccountKind, Entry, SourceType
+from members.models import EmploymentData, Member
 from payroll import pap
 from payroll.calculation import Rates
-from payroll.models import ContributionRates, MinimumWage
+from payroll.models import ContributionRates, MinimumWage, PayrollLine, PayrollRun
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+@dataclass(frozen=True)
+class MemberInputs:
+    """Everything one member's salary is computed from (read in bulk per chunk)."""
+
+    member: Member
+    employment: EmploymentData | None
+    balance: Decimal  # the budget, positive when the cooperative owes it to the member
+    average_inflow: Decimal
+    previous: PayrollLine | None
 
 
 def rates_on(*, day: date) -> Rates:
@@ -55,3 +78,74 @@ def minimum_wage_on(*, day: date) -> Decimal:
             code="no_minimum_wage",
         )
     return row.hourly
+
+
+def payroll_members(*, month: date):
+    """Members employed in `month`: active and joined by its end."""
+    return Member.objects.filter(status=Member.Status.ACTIVE).filter(
+        Q(joined_on__isnull=True) | Q(joined_on__lte=month_end(month))
+    )
+
+
+def budget_balances(*, member_ids: list[int]) -> dict[int, Decimal]:
+    """Budget per member, positive when the cooperative owes it to the member."""
+    return {
+        member_id: -balance
+        for member_id, balance in Account.objects.filter(
+            kind=AccountKind.MEMBER_BUDGET, member_id__in=member_ids
+        ).values_list("member_id", "balance")
+    }
+
+
+def budget_inflows(*, member_ids: list[int], start: date, end: date) -> dict[int, Decimal]:
+    """What flowed into each budget from `start` to before `end`: revenue less fees, reversals
+    included; salaries and expense refunds are spending, not income."""
+    rows = (
+        Entry.objects.filter(
+            account__kind=AccountKind.MEMBER_BUDGET,
+            account__member_id__in=member_ids,
+            transaction__booking_date__gte=start,
+            transaction__booking_date__lt=end,
+        )
+        .exclude(transaction__source_type__in=[SourceType.PAYROLL_LINE, SourceType.EXPENSE])
+        .order_by()
+        .values("account__member_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account__member_id", "total")
+    )
+    return {member_id: -total for member_id, total in rows}
+
+
+def months_before(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def member_inputs(*, members: list[Member], month: date, months: int) -> list[MemberInputs]:
+    """The salary rule's inputs for a chunk of members, in a fixed number of queries."""
+    ids = [m.pk for m in members]
+    employment = {e.member_id: e for e in EmploymentData.objects.filter(member_id__in=ids)}
+    balances = budget_balances(member_ids=ids)
+    inflows = budget_inflows(member_ids=ids, start=months_before(month, months), end=month)
+    previous = {
+        line.member_id: line
+        for line in PayrollLine.objects.filter(
+            member_id__in=ids,
+            run__month=months_before(month, 1),
+            run__status=PayrollRun.Status.APPROVED,
+            status=PayrollLine.Status.OPEN,
+        )
+    }
+    return [
+        MemberInputs(
+            member=member,
+            employment=employment.get(member.pk),
+            balance=balances.get(member.pk, ZERO),
+            average_inflow=max(
+                (inflows.get(member.pk, ZERO) / months).quantize(CENT, rounding=ROUND_DOWN),
+                ZERO,
+            ),
+            previous=previous.get(member.pk),
+        )
+        for member in members
+    ]

@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dunning.tasks.dunning_run_all",
         "schedule": 86400.0,
     },
+    "payroll-monthly-draft": {
+        "task": "payroll.tasks.payroll_run_due_all",
+        "schedule": 86400.0,
+    },
     "invoice-deliveries-retry": {
         "task": "invoicing.tasks.invoice_deliveries_retry_all",
         "schedule": 300.0,

@@ -228,3 +228,42 @@ def test_payroll_calc_refuses_bad_input_clearly(args, message):
 
     with translation.override("en"), pytest.raises(CommandError, match=message):
         call_command("payroll_calc", *args, stdout=StringIO())
+
+
+def test_the_inverse_finds_the_same_cent_as_a_plain_bisection(rates):
+    """The interpolating search against the textbook bisection per band, across all bands and
+    the contribution ceilings, for several kinds of employee."""
+    from payroll.calculation import employer_cost
+
+    def reference(target, employee, levies):
+        def highest(low, high):
+            cost = lambda cent: employer_cost(D(cent) / 100, employee, rates, levies)  # noqa: E731
+            if low > high or cost(low) > target:
+                return None
+            while low < high:
+                middle = (low + high + 1) // 2
+                low, high = (middle, high) if cost(middle) <= target else (low, middle - 1)
+            return low
+
+        ceiling = int(target * 100)
+        found = [
+            highest(lo, min(hi, ceiling))
+            for lo, hi in ((0, 60300), (60301, 200000), (200001, max(ceiling, 200001)))
+        ]
+        return D(max((c for c in found if c is not None), default=0)) / 100
+
+    employees = [
+        P1,
+        Employee(tax_class=3, kv_additional=D("1.7"), pv_children=3, state="SN"),
+        Employee(tax_class=5, church_tax=True, state="BY"),
+    ]
+    levies = Levies(u1=D("1.1"), u2=D("0.24"), accident=D("0.9"))
+    for step in range(0, 40):
+        target = D("137.37") * step + D("0.41") * (step % 7)
+        for employee in employees:
+            for levy in (Levies(), levies):
+                expected = reference(target, employee, levy)
+                assert gross_for_employer_cost(target, employee, rates, levy) == expected, (
+                    target,
+                    employee,
+                )

@@ -15,6 +15,7 @@ SCENARIOS = {
     "invoice_pdf": ("invoicing.bench.invoice_pdf", 200),
     "bank_import": ("banking.bench.bank_import", 100_000),
     "dunning": ("dunning.bench.dunning", 1_000_000),
+    "payroll": ("payroll.bench.payroll", 100_000),
 }
 
 
