@@ -77,6 +77,11 @@ messages: venv
 .PHONY: bench
 bench: venv
 	$(PY) manage.py bench rls
+	$(PY) manage.py bench invoice_issue
+	$(PY) manage.py bench invoice_pdf
+	$(PY) manage.py bench bank_import
+	$(PY) manage.py bench dunning
+	$(PY) manage.py bench payroll
 
 .PHONY: pg-setup
 pg-setup:

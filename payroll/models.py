@@ -149,7 +149,7 @@ class PayrollSettings(TenantModel):
     )
     u2_rate = models.DecimalField(_("U2 levy (%)"), default=Decimal("0"), **RATE)
     accident_rate = models.DecimalField(
-        _("accident insurance (% of gross)"), default=Decimal("0"), **RATE
+        _("accident insurance (percent of gross)"), default=Decimal("0"), **RATE
     )
     large_change_percent = models.PositiveSmallIntegerField(
         _("warn when the gross changes by more than (%)"), default=25

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('reserve', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Never paid out as salary, e.g. for invoices that may not be paid.', max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='reserve kept in every budget (€)')),
                 ('u1_rate', models.DecimalField(decimal_places=4, default=Decimal('0'), help_text='Only for employers with at most 30 employees.', max_digits=6, verbose_name='U1 levy (%)')),
                 ('u2_rate', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=6, verbose_name='U2 levy (%)')),
-                ('accident_rate', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=6, verbose_name='accident insurance (% of gross)')),
+                ('accident_rate', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=6, verbose_name='accident insurance (percent of gross)')),
                 ('large_change_percent', models.PositiveSmallIntegerField(default=25, verbose_name='warn when the gross changes by more than (%)')),
                 ('draft_day', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(28)], verbose_name="draft the month's run on day")),
                 ('cooperative', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.cooperative', verbose_name='cooperative')),
