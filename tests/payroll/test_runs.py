@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from lxml import etree
 
 from banking.models import BankAccount
@@ -160,9 +160,9 @@ def test_the_database_refuses_one_person_approving_alone_and_changes_after_appro
         with pytest.raises(IntegrityError), transaction.atomic():
             PayrollRun.objects.filter(pk=run.pk).update(status="approved", approved_by=sabine.user)
         run = services.payroll_run_approve(run=run, actor=stefan.user)
-        with pytest.raises(Exception, match="approved"), transaction.atomic():
+        with pytest.raises(DatabaseError, match="approved"), transaction.atomic():
             PayrollLine.objects.filter(run=run).update(gross=D("1.00"))
-        with pytest.raises(Exception, match="approved|protect"), transaction.atomic():
+        with pytest.raises(DatabaseError, match=r"approved|protect"), transaction.atomic():
             PayrollRun.objects.filter(pk=run.pk).update(status="draft")
 
 
@@ -198,6 +198,7 @@ def test_below_the_minimum_wage_the_line_blocks_approval_until_rejected(
     _employ(alice, contract_hours=D("160"))
     _income(alice, "1000.00", SIX_MONTHS)
     run, summary = _compute(coop_a)
+    assert summary.warnings == 1
     with tenant_scope(coop_a):
         line = PayrollLine.objects.get()
         assert Warning.MINIMUM_WAGE in line.warnings
