@@ -117,8 +117,15 @@ def _prepare(cooperative_id: int, scale: int) -> None:
             [cooperative_id],
         )
         bank = cursor.fetchone()[0]
-        # One transaction per member and month (bank against budget): the deferred balance
-        # check sums each transaction's entries, so one huge transaction would be quadratic.
+        # One transaction per member and month (bank against budget), balanced by
+        # construction. The deferred per-row balance checks would queue millions of events for
+        # this one commit; the owner switches them off inside the transaction (DDL is
+        # transactional: a crash leaves them on) and back on before commit.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "ALTER TABLE ledger_transaction DISABLE TRIGGER ledger_transaction_balanced;"
+            "ALTER TABLE ledger_entry DISABLE TRIGGER ledger_entry_balanced"
+        )
         for n, day in enumerate(INFLOW_MONTHS):
             cursor.execute(
                 """WITH tx AS (
@@ -138,6 +145,10 @@ def _prepare(cooperative_id: int, scale: int) -> None:
                    CROSS JOIN generate_series(1, 2) k""",
                 {"coop": cooperative_id, "offset": n * scale, "day": day, "n": n, "bank": bank},
             )
+        cursor.execute(
+            "ALTER TABLE ledger_transaction ENABLE TRIGGER ledger_transaction_balanced;"
+            "ALTER TABLE ledger_entry ENABLE TRIGGER ledger_entry_balanced"
+        )
         # Statistics before the balance update and the deferred balance checks at commit, or
         # both plan for empty tables.
         cursor.execute("ANALYZE ledger_account, ledger_transaction, ledger_entry")
