@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -326,8 +327,10 @@ class PayrollLine(TenantModel):
         ordering = ["member__member_number", "member_id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "member"], name="payrollline_one_per_member"),
+            # Rounded to the cent: exact on PostgreSQL (numeric); SQLite, the demo database,
+            # stores decimals as binary floats and would otherwise refuse exact cents.
             models.CheckConstraint(
-                condition=Q(budget_after=F("budget_before") - F("employer_cost")),
+                condition=Q(budget_after=Round(F("budget_before") - F("employer_cost"), 2)),
                 name="payrollline_budget_after",
             ),
             # Never a salary that overdraws the budget.
@@ -337,11 +340,14 @@ class PayrollLine(TenantModel):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    net=F("gross")
-                    - F("employee_social_insurance")
-                    - F("wage_tax")
-                    - F("solidarity_surcharge")
-                    - F("church_tax")
+                    net=Round(
+                        F("gross")
+                        - F("employee_social_insurance")
+                        - F("wage_tax")
+                        - F("solidarity_surcharge")
+                        - F("church_tax"),
+                        2,
+                    )
                 ),
                 name="payrollline_net",
             ),
@@ -368,3 +374,29 @@ class PayrollLine(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.run} · {self.member}"
+
+    @property
+    def taxes(self):
+        return self.wage_tax + self.solidarity_surcharge + self.church_tax
+
+
+class Payslip(TenantModel):
+    """A member's payslip for an approved line, rendered once in the member's language and kept
+    as first produced (the statement § 108 GewO requires; append-only at the database)."""
+
+    append_only = True
+
+    line = models.OneToOneField(
+        PayrollLine, on_delete=models.PROTECT, related_name="payslip", verbose_name=_("line")
+    )
+    language = models.CharField(_("language"), max_length=8)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payslip")
+        verbose_name_plural = _("payslips")
+
+    def __str__(self) -> str:
+        return str(self.line)

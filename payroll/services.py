@@ -34,6 +34,7 @@ from payroll.models import PayrollLine, PayrollRun, PayrollSettings, Warning
 from payroll.selectors import MemberInputs, month_end
 from tenancy.models import Cooperative, User
 from tenancy.scope import tenant_scope
+from tenancy.tasks import enqueue_on_commit
 
 ZERO = Decimal("0.00")
 CHUNK = 500
@@ -373,6 +374,9 @@ def payroll_run_approve(*, run: PayrollRun, actor: User) -> PayrollRun:
         run.approved_by = actor
         run.approved_at = timezone.now()
         run.save(update_fields=["status", "approved_by", "approved_at", "payment_file"])
+        from payroll import tasks  # the task module imports this one
+
+        enqueue_on_commit(tasks.payslips_render, cooperative.pk, run.pk)
     return run
 
 

@@ -1,14 +1,16 @@
-"""The month's payroll draft per cooperative (beat, daily). Safe to run twice and at once: one
-run per (cooperative, month), each member once per run."""
+"""The month's payroll draft per cooperative (beat, daily) and the payslips of an approved run.
+Safe to run twice and at once: one run per (cooperative, month), each member once per run, each
+payslip once per line."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
-from payroll import services
+from payroll import documents, services
+from payroll.models import PayrollRun
 from tenancy.models import Cooperative
-from tenancy.tasks import each_active_cooperative
+from tenancy.tasks import TenantTask, each_active_cooperative, enqueue_on_commit
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -23,3 +25,14 @@ def payroll_run_due(cooperative_id: int) -> str:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def payroll_run_due_all() -> int:
     return each_active_cooperative(payroll_run_due)
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def payslips_render(self, cooperative_id: int, run_id: int) -> int:
+    """A batch of the run's payslips per task (one transaction each); while some are missing
+    the task queues itself again, so 100k payslips never sit in one transaction."""
+    run = PayrollRun.objects.get(pk=run_id)
+    remaining = documents.payslips_render_missing(run=run)
+    if remaining:
+        enqueue_on_commit(payslips_render, cooperative_id, run_id)
+    return remaining

@@ -7,6 +7,7 @@ from invoicing import api as invoicing_api
 from invoicing import invoice_api
 from ledger import api as ledger_api
 from members import api as members_api
+from payroll import api as payroll_api
 from tenancy import api as tenancy_api
 
 app_name = "api"
@@ -19,6 +20,23 @@ urlpatterns = [
     path("members/me/documents/", members_api.OwnDocumentsApi.as_view(), name="member-documents"),
     path("members/me/budget/", ledger_api.OwnBudgetApi.as_view(), name="member-budget-own"),
     path("members/<int:pk>/budget/", ledger_api.MemberBudgetApi.as_view(), name="member-budget"),
+    path("members/me/salaries/", payroll_api.OwnSalaryListApi.as_view(), name="salary-list"),
+    path(
+        "members/me/salaries/<int:pk>/payslip/",
+        payroll_api.OwnPayslipApi.as_view(),
+        name="salary-payslip",
+    ),
+    path("payroll/runs/", payroll_api.PayrollRunListApi.as_view(), name="payroll-run-list"),
+    path(
+        "payroll/runs/<int:pk>/journal/<str:fmt>/",
+        payroll_api.PayrollJournalApi.as_view(),
+        name="payroll-run-journal",
+    ),
+    path(
+        "payroll/runs/<int:pk>/transfer-file/",
+        payroll_api.PayrollTransferFileApi.as_view(),
+        name="payroll-run-transfer-file",
+    ),
     path("applications/", members_api.ApplicationListApi.as_view(), name="application-list"),
     path("clients/", invoicing_api.ClientListApi.as_view(), name="client-list"),
     path("jobs/", invoicing_api.JobListApi.as_view(), name="job-list"),

@@ -10,6 +10,7 @@ from invoicing import invoice_views
 from invoicing import views as invoicing_views
 from ledger import views as ledger_views
 from members import views as member_views
+from payroll import views as payroll_views
 from tenancy import views as tenancy_views
 
 
@@ -55,6 +56,19 @@ portal_patterns = (
         ),
         path("join/<slug:slug>/", member_views.apply, name="apply"),
         path("budget/", ledger_views.budget, name="budget"),
+        path("salary/", payroll_views.salary, name="salary"),
+        path("salary/<int:pk>/payslip.pdf", payroll_views.payslip, name="payslip"),
+        path("payroll/", payroll_views.runs, name="payroll_runs"),
+        path(
+            "payroll/<int:pk>/journal.<fmt:fmt>",
+            payroll_views.journal,
+            name="payroll_journal",
+        ),
+        path(
+            "payroll/<int:pk>/salaries.xml",
+            payroll_views.transfer_file,
+            name="payroll_transfer_file",
+        ),
         path("guarantee/", guarantee_views.dashboard, name="guarantee"),
         path("clients/", invoicing_views.client_list, name="clients"),
         path("clients/new/", invoicing_views.client_edit, name="client_add"),

@@ -25,17 +25,11 @@ from payroll.models import PayrollLine, PayrollRun, PayrollSettings, Warning
 from payroll.selectors import rates_on
 from tenancy.models import Role
 from tenancy.scope import tenant_scope
-from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 MONTH = date(2026, 11, 1)
 XSD = Path("/work/shared/reference/xsd")
-
-
-@pytest.fixture
-def stefan(coop_a):
-    return make_person(coop_a, "stefan@example.org", Role.STAFF, full_name="Stefan Sommer")
 
 
 def _employ(persona, **changes) -> EmploymentData:

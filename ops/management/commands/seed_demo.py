@@ -1,6 +1,12 @@
 """Demo data: two cooperatives with staff, an accountant and members. Safe to run again.
 
 Prints one line per demo account: `login: EMAIL PASSWORD ROLE COOPERATIVE_SLUG`.
+
+The two active members joined about a year and a half ago; their budgets received client
+payments every month since (posted as paid revenue less the cooperative's fee), and the payroll
+of the last twelve months (from the first year with contribution rates) was computed, submitted
+by one staff member and approved by another like a real month-end. Last month's run waits as a
+draft for staff to submit and approve.
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ COOPERATIVES = [
 # (email local part, full name, role, language, member stage)
 PEOPLE = [
     ("staff", "Sabine Stahl", Role.STAFF, "de", None),
+    ("payroll", "Paul Brandt", Role.STAFF, "de", None),
     ("accountant", "Anton Berger", Role.ACCOUNTANT, "de", None),
     ("member", "Mira Kowalska", Role.MEMBER, "pl", "active"),
     ("member2", "Olena Shevchenko", Role.MEMBER, "uk", "active"),
@@ -80,6 +87,50 @@ DETAILS = {
     "expected_monthly_volume": Decimal("1800.00"),
     "languages": "de, en",
 }
+
+
+# Monthly net revenue of the active members' clients (fluctuating, as freelance income does).
+INCOME = {
+    "member": [2600, 3400, 1900, 2800, 4100, 1600, 2500, 3300, 2200, 3700, 2900, 3100],
+    "member2": [1500, 900, 2100, 1300, 1800, 700, 1600, 2400, 1200, 1700, 1000, 1900],
+}
+EMPLOYMENT = {
+    "member": {
+        "tax_id": "36574261809",
+        "social_insurance_number": "12170590K012",
+        "health_insurer": "Techniker Krankenkasse",
+        "health_insurer_additional_rate": Decimal("2.69"),
+        "tax_class": 1,
+        "childless": True,
+        "iban": "DE75512108001245126199",
+        "contract_hours": Decimal("80"),
+    },
+    "member2": {
+        "tax_id": "86095742719",
+        "social_insurance_number": "65170590S025",
+        "health_insurer": "AOK Nordost",
+        "health_insurer_additional_rate": Decimal("3.50"),
+        "tax_class": 2,
+        "child_allowances": Decimal("1.0"),
+        "number_of_children": 1,
+        "childless": False,
+        "church_tax": True,
+        "iban": "DE12500105170648489890",
+    },
+}
+HISTORY_MONTHS = 12
+
+
+def _months_back(count: int) -> date:
+    """The first of the month `count` months before the current one."""
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _joined_on() -> date:
+    # Joined before the first month of income that the first salary of the history averages.
+    return _months_back(HISTORY_MONTHS + 1 + 6 + 1) + timedelta(days=4)
 
 
 class Command(BaseCommand):
@@ -113,6 +164,7 @@ class Command(BaseCommand):
                     self._clients_and_jobs(cooperative, staff=operator)
                     self._invoices(cooperative, staff=operator)
                     self._bank(cooperative)
+                self._payroll(cooperative, operator=operator)
         for line in lines:
             self.stdout.write(line)
 
@@ -564,6 +616,86 @@ class Command(BaseCommand):
                 actor=None,
             )
 
+    def _payroll(self, cooperative, *, operator) -> None:
+        """A year of approved salaries and last month's draft (see the module docstring)."""
+        from payroll import services as payroll_services
+        from payroll.models import ContributionRates, PayrollRun, PayrollSettings
+
+        with tenant_scope(cooperative):
+            if PayrollRun.objects.exists():
+                return
+            PayrollSettings.objects.get_or_create(
+                cooperative=cooperative,
+                defaults={
+                    "u2_rate": Decimal("0.24"),
+                    "accident_rate": Decimal("0.60"),
+                    "reserve": Decimal("500.00"),
+                },
+            )
+            # Four eyes: Sabine prepares the month, Paul approves it.
+            preparer = User.objects.get(email=f"staff@{cooperative.slug}.example")
+            approver = User.objects.get(email=f"payroll@{cooperative.slug}.example")
+            members = {
+                local: Member.objects.filter(user__email=f"{local}@{cooperative.slug}.example")
+                .select_related("user")
+                .first()
+                for local in INCOME
+            }
+            for local, values in EMPLOYMENT.items():
+                if members[local] is not None:
+                    member_services.employment_data_update(
+                        member=members[local], values=values, actor=operator
+                    )
+            accounts = ledger_services.accounts_ensure(cooperative=cooperative)
+            first_income = _months_back(HISTORY_MONTHS + 1 + 6)
+            # Salaries only from the first year with contribution rates (and the BMF programme
+            # of that year's wage tax): the platform ships 2026.
+            first_payroll = (
+                ContributionRates.objects.order_by("valid_from")
+                .values_list("valid_from", flat=True)
+                .first()
+            ) or date.max
+            for back in range(HISTORY_MONTHS + 1 + 6, 0, -1):
+                month = _months_back(back)
+                self._income(cooperative, members, accounts, month, first_income)
+                if back > HISTORY_MONTHS + 1 or month < first_payroll:
+                    continue
+                run, _summary = payroll_services.payroll_run_compute(
+                    cooperative=cooperative, month=month
+                )
+                if back == 1:
+                    break  # last month stays a draft, for staff to submit and approve
+                run = payroll_services.payroll_run_submit(run=run, actor=preparer)
+                payroll_services.payroll_run_approve(run=run, actor=approver)
+
+    def _income(self, cooperative, members, accounts, month: date, first: date) -> None:
+        """Client payments into the budgets in `month`, the cooperative's fee taken off."""
+        from ledger.models import AccountKind
+
+        index = (month.year - first.year) * 12 + month.month - first.month
+        for local, member in members.items():
+            if member is None:
+                continue
+            revenue = Decimal(INCOME[local][index % len(INCOME[local])])
+            rule = ledger_services.fee_rule_for(member=member)
+            fee = (revenue * rule.percentage / 100).quantize(Decimal("0.01"))
+            ledger_services.ledger_post(
+                cooperative=cooperative,
+                booking_date=month.replace(day=10),
+                description=f"Client payments {month:%m/%Y} (demo history)",
+                source_type="payment",
+                source_id=f"demo-{member.pk}-{month:%Y%m}",
+                idempotency_key=f"demo:income:{member.pk}:{month:%Y-%m}",
+                lines=[
+                    ledger_services.Line(accounts[AccountKind.BANK], revenue),
+                    ledger_services.Line(accounts[AccountKind.FEE_INCOME], -fee),
+                    ledger_services.Line(
+                        ledger_services.account_member(member=member), fee - revenue
+                    ),
+                ],
+                actor=None,
+            )
+
     def _user(self, email: str, full_name: str, language: str) -> User:
         user = User.objects.filter(email=email).first()
         if user is None:
@@ -597,7 +729,7 @@ class Command(BaseCommand):
             member_services.application_approve(member=member, actor=staff)
             if stage == "approved":
                 return
-            paid_on = date(2024, 1, 15) if stage == "left" else date(2026, 1, 5)
+            paid_on = date(2024, 1, 15) if stage == "left" else _joined_on()
             # Demo history: the approval happened a few days before the payment.
             approved_at = timezone.make_aware(
                 datetime.combine(paid_on - timedelta(days=5), time(10))

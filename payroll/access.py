@@ -1,0 +1,50 @@
+"""Access functions for payroll data. A member sees their own approved lines; staff and
+accountants see approved runs and their documents. Another cooperative's run or line, or one the
+person may not see, raises Http404 exactly like a missing one."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from core.policies import ACCOUNTANT, STAFF
+from payroll.models import PayrollLine, PayrollRun
+
+
+def own_salary_lines(*, member):
+    """The member's salaries: lines of approved runs, newest first."""
+    return (
+        PayrollLine.objects.filter(
+            member=member,
+            run__status=PayrollRun.Status.APPROVED,
+            status=PayrollLine.Status.OPEN,
+        )
+        .select_related("run")
+        .order_by("-run__month")
+    )
+
+
+def own_salary_line(*, member, pk: int) -> PayrollLine:
+    line = (
+        own_salary_lines(member=member)
+        .select_related("cooperative", "member__user", "member__employment")
+        .filter(pk=pk, gross__gt=0)
+        .first()
+    )
+    if line is None:
+        raise Http404
+    return line
+
+
+def approved_runs(*, tenancy):
+    if not tenancy.has_any(STAFF, ACCOUNTANT):
+        raise Http404
+    return PayrollRun.objects.filter(status=PayrollRun.Status.APPROVED).select_related(
+        "prepared_by", "approved_by", "payment_file"
+    )
+
+
+def approved_run_get(*, tenancy, pk: int) -> PayrollRun:
+    run = approved_runs(tenancy=tenancy).select_related("cooperative").filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run

@@ -1,0 +1,149 @@
+"""Payroll in the API: a member's salaries and payslips; approved runs, their journal and the
+salary transfer file for staff and accountants."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.views import APIView
+
+from core.policies import ACCOUNTANT, MEMBER, STAFF
+from members import access as member_access
+from payroll import access, views
+from payroll.models import PayrollLine, PayrollRun
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class SalarySerializer(serializers.ModelSerializer):
+    month = serializers.DateField(source="run.month")
+    taxes = serializers.DecimalField(**MONEY)
+    payslip = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayrollLine
+        fields = [
+            "id",
+            "month",
+            "band",
+            "hours",
+            "gross",
+            "wage_tax",
+            "solidarity_surcharge",
+            "church_tax",
+            "taxes",
+            "employee_social_insurance",
+            "net",
+            "employer_social_insurance",
+            "employer_levies",
+            "employer_cost",
+            "average_inflow",
+            "budget_before",
+            "budget_after",
+            "payslip",
+        ]
+
+    def get_payslip(self, line) -> str | None:
+        if not line.gross:
+            return None
+        return f"/api/v1/members/me/salaries/{line.pk}/payslip/"
+
+
+class OwnSalaryListApi(generics.ListAPIView):
+    """The caller's approved salaries, newest month first."""
+
+    role_policy = frozenset({MEMBER})
+    serializer_class = SalarySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PayrollLine._base_manager.none()
+        member = member_access.own_member(user=self.request.user)
+        return access.own_salary_lines(member=member)
+
+    @extend_schema(operation_id="members_me_salaries")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OwnPayslipApi(APIView):
+    """The payslip of one of the caller's salaries (PDF, in the caller's language)."""
+
+    role_policy = frozenset({MEMBER})
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        operation_id="members_me_payslip",
+    )
+    def get(self, request, pk: int):
+        member = member_access.own_member(user=request.user)
+        return views.payslip_response(access.own_salary_line(member=member, pk=pk))
+
+
+class RunSerializer(serializers.ModelSerializer):
+    prepared_by = serializers.StringRelatedField()
+    approved_by = serializers.StringRelatedField()
+    transfer_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayrollRun
+        fields = [
+            "id",
+            "month",
+            "status",
+            "lines_count",
+            "gross",
+            "net",
+            "employer_cost",
+            "warnings_count",
+            "prepared_by",
+            "approved_by",
+            "approved_at",
+            "transfer_file",
+        ]
+
+    def get_transfer_file(self, run) -> str | None:
+        return f"/api/v1/payroll/runs/{run.pk}/transfer-file/" if run.payment_file_id else None
+
+
+class PayrollRunListApi(generics.ListAPIView):
+    """Approved payroll runs, newest month first."""
+
+    role_policy = frozenset({STAFF, ACCOUNTANT})
+    serializer_class = RunSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PayrollRun._base_manager.none()
+        return access.approved_runs(tenancy=self.request.tenancy)
+
+    @extend_schema(operation_id="payroll_runs_list")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PayrollJournalApi(APIView):
+    """The run's payroll journal as csv or pdf."""
+
+    role_policy = frozenset({STAFF, ACCOUNTANT})
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="payroll_runs_journal",
+    )
+    def get(self, request, pk: int, fmt: str):
+        return views.journal_response(access.approved_run_get(tenancy=request.tenancy, pk=pk), fmt)
+
+
+class PayrollTransferFileApi(APIView):
+    """The run's SEPA credit transfer file of net salaries (pain.001.001.09, SALA)."""
+
+    role_policy = frozenset({STAFF, ACCOUNTANT})
+
+    @extend_schema(
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+        operation_id="payroll_runs_transfer_file",
+    )
+    def get(self, request, pk: int):
+        return views.transfer_file_response(access.approved_run_get(tenancy=request.tenancy, pk=pk))

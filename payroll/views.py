@@ -1,0 +1,72 @@
+"""Portal pages: a member's salaries and payslips; the approved runs with their journal and
+salary transfer file for staff and accountants."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from core.policies import ACCOUNTANT, MEMBER, STAFF, role_policy
+from members import access as member_access
+from payroll import access, documents
+from payroll.models import PayrollLine, PayrollRun
+
+
+def _download(content: bytes, kind: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def payslip_response(line: PayrollLine) -> HttpResponse:
+    slip = documents.payslip_render(line=line)
+    name = f"payslip-{line.run.month:%Y-%m}-{line.member_id}.pdf"
+    return _download(bytes(slip.content), "application/pdf", name)
+
+
+def journal_response(run: PayrollRun, fmt: str) -> HttpResponse:
+    name = f"payroll-journal-{run.month:%Y-%m}.{fmt}"
+    if fmt == "csv":
+        return _download(documents.journal_csv(run=run), "text/csv", name)
+    if fmt == "pdf":
+        return _download(documents.journal_pdf(run=run), "application/pdf", name)
+    raise Http404
+
+
+def transfer_file_response(run: PayrollRun) -> HttpResponse:
+    if run.payment_file is None:
+        raise Http404
+    name = f"salaries-{run.month:%Y-%m}-{run.payment_file.message_id}.xml"
+    return _download(bytes(run.payment_file.content), "application/xml", name)
+
+
+@role_policy(MEMBER)
+def salary(request):
+    """The member's salary history: every approved month with its payslip."""
+    member = member_access.own_member(user=request.user)
+    lines = access.own_salary_lines(member=member)
+    return render(request, "payroll/salary.html", {"member": member, "lines": lines})
+
+
+@role_policy(MEMBER)
+def payslip(request, pk: int):
+    member = member_access.own_member(user=request.user)
+    return payslip_response(access.own_salary_line(member=member, pk=pk))
+
+
+@role_policy(STAFF, ACCOUNTANT)
+def runs(request):
+    return render(
+        request, "payroll/runs.html", {"runs": access.approved_runs(tenancy=request.tenancy)}
+    )
+
+
+@role_policy(STAFF, ACCOUNTANT)
+def journal(request, pk: int, fmt: str):
+    return journal_response(access.approved_run_get(tenancy=request.tenancy, pk=pk), fmt)
+
+
+@role_policy(STAFF, ACCOUNTANT)
+def transfer_file(request, pk: int):
+    return transfer_file_response(access.approved_run_get(tenancy=request.tenancy, pk=pk))
