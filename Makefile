@@ -20,6 +20,8 @@ export UV_NO_PROGRESS := 1
 # Debian packages the project needs: gettext (message catalogues); Pango and the HarfBuzz subset
 # library for WeasyPrint (PDF documents).
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# Only for `make test`: Chromium and its driver for the browser tests (Selenium).
+TEST_PACKAGES := chromium chromium-driver
 
 .PHONY: help
 help:
@@ -38,7 +40,9 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 .PHONY: venv
 venv: $(VENV)/.synced
 
-.PHONY: system-deps
+.PHONY: system-deps test-system-deps
+test-system-deps: SYSTEM_PACKAGES += $(TEST_PACKAGES)
+test-system-deps: system-deps
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -60,7 +64,7 @@ run: system-deps venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
 .PHONY: test
-test: system-deps venv
+test: test-system-deps venv
 	@if [[ "$${DATABASE_OWNER_URL:-}" == postgres* ]]; then bin/pg-setup; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 import holidays
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -37,7 +38,6 @@ from tenancy.scope import tenant_scope
 from tenancy.tasks import enqueue_on_commit
 
 ZERO = Decimal("0.00")
-CHUNK = 500
 QUARTER_HOUR = Decimal("0.25")
 # A line with one of these cannot be paid as it is: staff reject it (the member is told) or fix
 # the data and compute the draft again.
@@ -211,7 +211,7 @@ def _zero(line: PayrollLine) -> None:
 
 
 def payroll_run_compute(
-    *, cooperative: Cooperative, month: date, chunk: int = CHUNK
+    *, cooperative: Cooperative, month: date, chunk: int | None = None
 ) -> tuple[PayrollRun, RunSummary]:
     """Create (or finish) the month's draft run. Safe to run twice and at once: one run per
     (cooperative, month) by constraint, each member once per run, chunks under the run's row
@@ -221,6 +221,7 @@ def payroll_run_compute(
     leaves whole chunks behind and the rerun computes the members still missing. Called inside
     a scope (a request), the chunks are savepoints of the caller's transaction instead."""
     month = month_start(month)
+    chunk = chunk or django_settings.SMARTCOOP_PAYROLL_CHUNK
     pay_day = month_end(month)
     rates = selectors.rates_on(day=pay_day)
     minimum_wage = selectors.minimum_wage_on(day=pay_day)

@@ -377,6 +377,9 @@ SMARTCOOP_BASE_URL = env_str("SMARTCOOP_BASE_URL", "http://127.0.0.1:8000")
 # Member documents: outside MEDIA_ROOT, never served directly, only through the download view.
 SMARTCOOP_PRIVATE_ROOT = Path(env_str("SMARTCOOP_PRIVATE_ROOT", str(VAR_DIR / "private")))
 SMARTCOOP_UPLOAD_MAX_BYTES = env_int("SMARTCOOP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Members per committed chunk of a payroll run: smaller chunks lose less work to a crash,
+# larger ones run faster (R10).
+SMARTCOOP_PAYROLL_CHUNK = env_int("SMARTCOOP_PAYROLL_CHUNK", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmartCoop <no-reply@localhost>")

@@ -5,13 +5,14 @@ accountant. In B: Carol is a member, Dirk is staff, Erik is the accountant. Staf
 have TOTP set up unless a test says otherwise (`sabine_without_mfa`).
 
 Tests marked `postgres` or `worker` need PostgreSQL with row-level security, or a real Celery
-worker with Redis. Without them they are skipped locally, but with CI=true a missing service
-fails the run: CI must test what production runs on.
+worker with Redis; `browser` tests need Chromium and ChromeDriver. Without them they are skipped
+locally, but with CI=true a missing service fails the run: CI must test what production runs on.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,6 +37,10 @@ def _service_missing(item) -> str | None:
         return "needs PostgreSQL with separate owner and application roles"
     if item.get_closest_marker("worker") and not settings.REDIS_URL:
         return "needs Redis (REDIS_URL) for a real Celery worker"
+    if item.get_closest_marker("browser") and not (
+        shutil.which("chromium") and shutil.which("chromedriver")
+    ):
+        return "needs Chromium and ChromeDriver (make test installs them)"
     return None
 
 

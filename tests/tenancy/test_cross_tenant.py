@@ -62,6 +62,14 @@ DETAIL_ROUTES = {
     "portal:dunning_pause": None,
     "portal:dunning_resume": None,
     "api:invoice-collection": None,
+    # tests/payroll/test_documents.py: payslips, journal and transfer file from the other
+    # cooperative (member and accountant), and members kept away from the run's documents.
+    "portal:payslip": None,
+    "portal:payroll_journal": None,
+    "portal:payroll_transfer_file": None,
+    "api:salary-payslip": None,
+    "api:payroll-run-journal": None,
+    "api:payroll-run-transfer-file": None,
     # Not object routes: a format or a public cooperative slug.
     "portal:personal_data": None,
     "portal:member_register": None,
