@@ -7,7 +7,7 @@ import json
 from allauth.account import app_settings as allauth_settings
 from allauth.account.utils import complete_signup, setup_user_email
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from core.downloads import attachment
 from core.exceptions import ApplicationError
 from core.pdf import render_pdf
 from core.policies import ACCOUNTANT, AUTHENTICATED, MEMBER, PUBLIC, STAFF, role_policy
@@ -26,13 +27,6 @@ from members.models import EmploymentData, EmploymentDataChange, Member
 from tenancy import services as tenancy_services
 from tenancy.models import Cooperative, Role
 from tenancy.scope import tenant_scope
-
-
-def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @role_policy(AUTHENTICATED)
@@ -196,7 +190,7 @@ def declaration_pdf(request, pk: int):
             "reference": rf_format(member.share_reference) if member.share_reference else "",
         },
     )
-    return _attachment(pdf, f"membership-declaration-{member.pk}.pdf", "application/pdf")
+    return attachment(pdf, f"membership-declaration-{member.pk}.pdf", "application/pdf")
 
 
 @role_policy(MEMBER, STAFF, ACCOUNTANT)
@@ -302,12 +296,12 @@ def personal_data_export(request, fmt: str):
     stamp = timezone.localdate().isoformat()
     if fmt == "json":
         content = json.dumps(data, ensure_ascii=False, indent=2).encode()
-        return _attachment(content, f"personal-data-{stamp}.json", "application/json")
+        return attachment(content, f"personal-data-{stamp}.json", "application/json")
     pdf = render_pdf(
         "pdf/personal_data.html",
         {"cooperative": member.cooperative, "sections": selectors.personal_data_sections(data)},
     )
-    return _attachment(pdf, f"personal-data-{stamp}.pdf", "application/pdf")
+    return attachment(pdf, f"personal-data-{stamp}.pdf", "application/pdf")
 
 
 @role_policy(MEMBER)
@@ -334,11 +328,11 @@ def member_register_export(request, fmt: str):
     rows = selectors.member_register_rows()
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
-        return _attachment(
+        return attachment(
             selectors.member_register_csv(rows), f"member-register-{stamp}.csv", "text/csv"
         )
     pdf = render_pdf(
         "pdf/member_register.html",
         {"cooperative": request.tenancy.cooperative, "rows": rows, "today": timezone.localdate()},
     )
-    return _attachment(pdf, f"member-register-{stamp}.pdf", "application/pdf")
+    return attachment(pdf, f"member-register-{stamp}.pdf", "application/pdf")

@@ -6,31 +6,25 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from core.downloads import attachment
 from core.policies import ACCOUNTANT, MEMBER, STAFF, role_policy
 from members import access as member_access
 from payroll import access, documents
 from payroll.models import PayrollLine, PayrollRun
 
 
-def _download(content: bytes, kind: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def payslip_response(line: PayrollLine) -> HttpResponse:
     slip = documents.payslip_render(line=line)
     name = f"payslip-{line.run.month:%Y-%m}-{line.member_id}.pdf"
-    return _download(bytes(slip.content), "application/pdf", name)
+    return attachment(bytes(slip.content), name, "application/pdf")
 
 
 def journal_response(run: PayrollRun, fmt: str) -> HttpResponse:
     name = f"payroll-journal-{run.month:%Y-%m}.{fmt}"
     if fmt == "csv":
-        return _download(documents.journal_csv(run=run), "text/csv", name)
+        return attachment(documents.journal_csv(run=run), name, "text/csv")
     if fmt == "pdf":
-        return _download(documents.journal_pdf(run=run), "application/pdf", name)
+        return attachment(documents.journal_pdf(run=run), name, "application/pdf")
     raise Http404
 
 
@@ -38,7 +32,7 @@ def transfer_file_response(run: PayrollRun) -> HttpResponse:
     if run.payment_file is None:
         raise Http404
     name = f"salaries-{run.month:%Y-%m}-{run.payment_file.message_id}.xml"
-    return _download(bytes(run.payment_file.content), "application/xml", name)
+    return attachment(bytes(run.payment_file.content), name, "application/xml")
 
 
 @role_policy(MEMBER)
