@@ -48,3 +48,12 @@ def approved_run_get(*, tenancy, pk: int) -> PayrollRun:
     if run is None:
         raise Http404
     return run
+
+
+def certified_rows(*, run: PayrollRun):
+    """The run's paid lines with their certified result, if one was imported."""
+    return (
+        run.lines.filter(status=PayrollLine.Status.OPEN, gross__gt=0)
+        .select_related("member", "certified")
+        .order_by("member__member_number")
+    )

@@ -17,6 +17,7 @@ from core.exceptions import ApplicationError
 from members.forms import DecisionForm
 from payroll import services
 from payroll.models import (
+    CertifiedResult,
     ContributionRates,
     MinimumWage,
     PayrollLine,
@@ -86,6 +87,7 @@ class PayrollRunAdmin(StaffModelAdmin):
         "prepared_by",
         "approved_by",
         "transfer_file",
+        "handoff",
     ]
     list_filter = ["status"]
     readonly_fields = [
@@ -117,6 +119,13 @@ class PayrollRunAdmin(StaffModelAdmin):
     def lines_link(self, obj):
         url = reverse("admin:payroll_payrollline_changelist") + f"?run__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.lines_count)
+
+    @admin.display(description=_("certified payroll"))
+    def handoff(self, obj):
+        if obj.status != PayrollRun.Status.APPROVED:
+            return "—"
+        url = reverse("portal:payroll_run", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("DATEV LODAS and results"))
 
     @admin.display(description=_("salary transfer file"))
     def transfer_file(self, obj):
@@ -237,3 +246,32 @@ class PayrollLineAdmin(StaffModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/members/decision.html", context)
+
+
+@admin.register(CertifiedResult, site=site)
+class CertifiedResultAdmin(StaffModelAdmin):
+    """Kept as imported; imported on the run's hand-off page or with `import_payroll_results`."""
+
+    list_display = [
+        "member",
+        "run",
+        "gross",
+        "net",
+        "employer_cost",
+        "net_difference",
+        "employer_cost_difference",
+        "imported_at",
+    ]
+    list_filter = ["run"]
+    list_select_related = ["member", "run"]
+    search_fields = ["member__last_name", "member__first_name", "member__member_number"]
+    readonly_fields = [f.name for f in CertifiedResult._meta.concrete_fields if f.name != "id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -6,12 +6,14 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.policies import ACCOUNTANT, MEMBER, STAFF
 from members import access as member_access
-from payroll import access, views
-from payroll.models import PayrollLine, PayrollRun
+from payroll import access, handoff, views
+from payroll.models import CertifiedResult, PayrollLine, PayrollRun
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -147,3 +149,90 @@ class PayrollTransferFileApi(APIView):
     )
     def get(self, request, pk: int):
         return views.transfer_file_response(access.approved_run_get(tenancy=request.tenancy, pk=pk))
+
+
+class PayrollLodasApi(APIView):
+    """The approved run's inputs for DATEV LODAS (ASCII import file, Windows-1252)."""
+
+    role_policy = frozenset({STAFF, ACCOUNTANT})
+
+    @extend_schema(
+        responses={(200, "text/plain"): OpenApiTypes.BINARY},
+        operation_id="payroll_runs_lodas",
+    )
+    def get(self, request, pk: int):
+        return views.lodas_response(access.approved_run_get(tenancy=request.tenancy, pk=pk))
+
+
+class CertifiedResultSerializer(serializers.ModelSerializer):
+    member = serializers.StringRelatedField()
+    member_number = serializers.IntegerField(source="member.member_number")
+    shadow_net = serializers.DecimalField(source="line.net", **MONEY)
+    shadow_employer_cost = serializers.DecimalField(source="line.employer_cost", **MONEY)
+
+    class Meta:
+        model = CertifiedResult
+        fields = [
+            "id",
+            "member",
+            "member_number",
+            "gross",
+            "taxes",
+            "net",
+            "employer_cost",
+            "shadow_net",
+            "shadow_employer_cost",
+            "net_difference",
+            "employer_cost_difference",
+            "source_name",
+            "imported_at",
+        ]
+
+
+class CertifiedUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ImportSummarySerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    imported = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    differences = serializers.IntegerField()
+    total_difference = serializers.DecimalField(**MONEY)
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class CertifiedResultsApi(APIView):
+    """The certified payroll results of an approved run. POST a CSV file (Personalnummer,
+    Brutto, Steuern, Netto, AG-Kosten) to import them; differences are posted to the budgets.
+    A refused file answers 400 with every problem in `details.problems`."""
+
+    role_policy = frozenset({STAFF, ACCOUNTANT})
+    write_role_policy = frozenset({STAFF})
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        responses=CertifiedResultSerializer(many=True), operation_id="payroll_runs_certified"
+    )
+    def get(self, request, pk: int):
+        run = access.approved_run_get(tenancy=request.tenancy, pk=pk)
+        results = run.certified.select_related("member", "line").order_by("member__member_number")
+        return Response(CertifiedResultSerializer(results, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": CertifiedUploadSerializer},
+        responses={200: ImportSummarySerializer},
+        operation_id="payroll_runs_certified_import",
+    )
+    def post(self, request, pk: int):
+        run = access.approved_run_get(tenancy=request.tenancy, pk=pk)
+        upload = CertifiedUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        summary = handoff.certified_results_import(
+            run=run,
+            content=file.read(handoff.MAX_FILE_BYTES + 1),
+            name=file.name,
+            actor=request.user,
+        )
+        return Response(ImportSummarySerializer(summary).data)

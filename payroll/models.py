@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
@@ -159,6 +159,40 @@ class PayrollSettings(TenantModel):
         _("draft the month's run on day"),
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
+    # The hand-off to the certified payroll system (DATEV LODAS at the tax adviser).
+    datev_consultant_number = models.CharField(
+        _("DATEV consultant number"),
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{4,7}$", _("4 to 7 digits."))],
+    )
+    datev_client_number = models.CharField(
+        _("DATEV client number"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{1,5}$", _("1 to 5 digits."))],
+    )
+    lodas_wage_type_salary = models.CharField(
+        _("LODAS wage type for the monthly salary"),
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{1,4}$", _("1 to 4 digits."))],
+        help_text=_("Agreed with the tax adviser; the gross is handed over as an amount."),
+    )
+    lodas_wage_type_hours = models.CharField(
+        _("LODAS wage type for the hours worked"),
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{1,4}$", _("1 to 4 digits."))],
+        help_text=_("Optional: leave empty to hand over amounts only."),
+    )
+    lodas_wage_type_expenses = models.CharField(
+        _("LODAS wage type for reimbursed expenses"),
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{1,4}$", _("1 to 4 digits."))],
+        help_text=_("A tax-free reimbursement (§ 3 No. 50 EStG)."),
     )
 
     class Meta:
@@ -400,3 +434,62 @@ class Payslip(TenantModel):
 
     def __str__(self) -> str:
         return str(self.line)
+
+
+class CertifiedResult(TenantModel):
+    """A member's salary as the certified payroll system computed it, imported after the run
+    was approved. The difference against the shadow line is posted to the member's budget;
+    the row is kept as imported (append-only)."""
+
+    append_only = True
+
+    run = models.ForeignKey(
+        PayrollRun, on_delete=models.PROTECT, related_name="certified", verbose_name=_("run")
+    )
+    line = models.OneToOneField(
+        PayrollLine, on_delete=models.PROTECT, related_name="certified", verbose_name=_("line")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
+    gross = models.DecimalField(_("gross"), **MONEY)
+    taxes = models.DecimalField(_("wage tax, solidarity surcharge and church tax"), **MONEY)
+    net = models.DecimalField(_("net"), **MONEY)
+    employer_cost = models.DecimalField(_("employer cost"), **MONEY)
+    employer_cost_difference = models.DecimalField(
+        _("employer cost difference"),
+        help_text=_("Certified minus shadow; positive amounts are debited from the budget."),
+        **MONEY,
+    )
+    net_difference = models.DecimalField(_("net difference"), **MONEY)
+    source_name = models.CharField(_("file"), max_length=200)
+    source_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("certified payroll result")
+        verbose_name_plural = _("certified payroll results")
+        ordering = ["run", "member__member_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(net__lte=F("gross"), gross__lte=F("employer_cost"), net__gte=0),
+                name="certifiedresult_amounts_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(taxes__gte=0, taxes__lte=F("gross") - F("net")),
+                name="certifiedresult_taxes_within_deductions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.member}"
+
+    @property
+    def employee_social_insurance(self) -> Decimal:
+        return self.gross - self.net - self.taxes

@@ -3,13 +3,17 @@ salary transfer file for staff and accountants."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core.downloads import attachment
+from core.exceptions import ApplicationError
 from core.policies import ACCOUNTANT, MEMBER, STAFF, role_policy
 from members import access as member_access
-from payroll import access, documents
+from payroll import access, documents, handoff, services
+from payroll.forms import CertifiedResultsForm
 from payroll.models import PayrollLine, PayrollRun
 
 
@@ -26,6 +30,12 @@ def journal_response(run: PayrollRun, fmt: str) -> HttpResponse:
     if fmt == "pdf":
         return attachment(documents.journal_pdf(run=run), name, "application/pdf")
     raise Http404
+
+
+def lodas_response(run: PayrollRun) -> HttpResponse:
+    settings = services.payroll_settings(cooperative=run.cooperative)
+    content = handoff.lodas_export(run=run, settings=settings)
+    return attachment(content, f"lodas-{run.month:%Y-%m}.txt", "text/plain; charset=windows-1252")
 
 
 def transfer_file_response(run: PayrollRun) -> HttpResponse:
@@ -64,3 +74,62 @@ def journal(request, pk: int, fmt: str):
 @role_policy(STAFF, ACCOUNTANT)
 def transfer_file(request, pk: int):
     return transfer_file_response(access.approved_run_get(tenancy=request.tenancy, pk=pk))
+
+
+@role_policy(STAFF, ACCOUNTANT)
+def lodas(request, pk: int):
+    run = access.approved_run_get(tenancy=request.tenancy, pk=pk)
+    try:
+        return lodas_response(run)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:payroll_run", pk=run.pk)
+
+
+@role_policy(STAFF, ACCOUNTANT)
+def run_detail(request, pk: int):
+    """An approved run's hand-off: the LODAS file out, the certified results back."""
+    run = access.approved_run_get(tenancy=request.tenancy, pk=pk)
+    form = CertifiedResultsForm()
+    problems: list[str] = []
+    if request.method == "POST":
+        if not request.tenancy.has_any(STAFF):
+            raise Http404
+        form = CertifiedResultsForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                summary = handoff.certified_results_import(
+                    run=run,
+                    content=upload.read(handoff.MAX_FILE_BYTES + 1),
+                    name=upload.name,
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error("file", exc.message)
+                problems = exc.extra.get("problems", [])
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(imported)d result(s) imported, %(unchanged)d already known; "
+                        "%(differences)d differ from the shadow payroll by %(total)s € in all."
+                    )
+                    % {
+                        "imported": summary.imported,
+                        "unchanged": summary.unchanged,
+                        "differences": summary.differences,
+                        "total": f"{summary.total_difference:.2f}",
+                    },
+                )
+                return redirect("portal:payroll_run", pk=run.pk)
+    return render(
+        request,
+        "payroll/run.html",
+        {
+            "run": run,
+            "rows": access.certified_rows(run=run),
+            "form": form,
+            "problems": problems,
+        },
+    )

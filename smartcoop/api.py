@@ -33,6 +33,16 @@ urlpatterns = [
         name="payroll-run-journal",
     ),
     path(
+        "payroll/runs/<int:pk>/lodas/",
+        payroll_api.PayrollLodasApi.as_view(),
+        name="payroll-run-lodas",
+    ),
+    path(
+        "payroll/runs/<int:pk>/certified-results/",
+        payroll_api.CertifiedResultsApi.as_view(),
+        name="payroll-run-certified",
+    ),
+    path(
         "payroll/runs/<int:pk>/transfer-file/",
         payroll_api.PayrollTransferFileApi.as_view(),
         name="payroll-run-transfer-file",

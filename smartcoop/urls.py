@@ -59,6 +59,8 @@ portal_patterns = (
         path("salary/", payroll_views.salary, name="salary"),
         path("salary/<int:pk>/payslip.pdf", payroll_views.payslip, name="payslip"),
         path("payroll/", payroll_views.runs, name="payroll_runs"),
+        path("payroll/<int:pk>/", payroll_views.run_detail, name="payroll_run"),
+        path("payroll/<int:pk>/lodas.txt", payroll_views.lodas, name="payroll_lodas"),
         path(
             "payroll/<int:pk>/journal.<fmt:fmt>",
             payroll_views.journal,

@@ -630,6 +630,11 @@ class Command(BaseCommand):
                     "u2_rate": Decimal("0.24"),
                     "accident_rate": Decimal("0.60"),
                     "reserve": Decimal("500.00"),
+                    "datev_consultant_number": "1001234",
+                    "datev_client_number": str(10000 + cooperative.pk),
+                    "lodas_wage_type_salary": "2000",
+                    "lodas_wage_type_hours": "1",
+                    "lodas_wage_type_expenses": "9600",
                 },
             )
             # Four eyes: Sabine prepares the month, Paul approves it.
@@ -666,7 +671,25 @@ class Command(BaseCommand):
                 if back == 1:
                     break  # last month stays a draft, for staff to submit and approve
                 run = payroll_services.payroll_run_submit(run=run, actor=preparer)
-                payroll_services.payroll_run_approve(run=run, actor=approver)
+                run = payroll_services.payroll_run_approve(run=run, actor=approver)
+                if back == 2:
+                    self._certified(run, approver)
+
+    def _certified(self, run, actor) -> None:
+        """The tax adviser's results for the latest approved month: equal to the shadow
+        payroll but for a few cents of employer cost on the first member (shown on the run's
+        hand-off page and in that member's budget statement)."""
+        from payroll import handoff
+
+        rows = ["Personalnummer;Brutto;Steuern;Netto;AG-Kosten"]
+        for index, line in enumerate(
+            run.lines.filter(gross__gt=0).select_related("member").order_by("member__member_number")
+        ):
+            cost = line.employer_cost + (Decimal("0.03") if index == 0 else 0)
+            rows.append(f"{line.member.member_number};{line.gross};{line.taxes};{line.net};{cost}")
+        handoff.certified_results_import(
+            run=run, content="\r\n".join(rows).encode(), name="lodas-results.csv", actor=actor
+        )
 
     def _income(self, cooperative, members, accounts, month: date, first: date) -> None:
         """Client payments into the budgets in `month`, the cooperative's fee taken off."""

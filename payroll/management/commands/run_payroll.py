@@ -4,13 +4,11 @@ run (or finish an interrupted one); ends with one line
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ApplicationError
+from payroll.management.commands._month import cooperative_of, month_arg
 from payroll.services import payroll_run_compute
-from tenancy.models import Cooperative
 
 
 class Command(BaseCommand):
@@ -21,14 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="the payroll month, YYYY-MM")
 
     def handle(self, *args, cooperative, month, **options):
-        try:
-            year, number = (int(part) for part in month.split("-"))
-            first = date(year, number, 1)
-        except ValueError as exc:
-            raise CommandError(f"--month must be YYYY-MM, not {month!r}") from exc
-        coop = Cooperative.objects.filter(slug=cooperative, is_active=True).first()
-        if coop is None:
-            raise CommandError(f"unknown cooperative {cooperative!r}")
+        first = month_arg(month)
+        coop = cooperative_of(cooperative)
         try:
             # Not inside a scope: the service commits chunk by chunk (crash-safe, R10).
             _run, summary = payroll_run_compute(cooperative=coop, month=first)
