@@ -45,6 +45,8 @@ class AccountKind(models.TextChoices):
     RECEIVABLES = "receivables", _("Receivables")
     OUTPUT_VAT_19 = "output_vat_19", _("Output VAT 19 %")
     OUTPUT_VAT_7 = "output_vat_7", _("Output VAT 7 %")
+    INPUT_VAT_19 = "input_vat_19", _("Input VAT 19 %")
+    INPUT_VAT_7 = "input_vat_7", _("Input VAT 7 %")
     FEE_INCOME = "fee_income", _("Fee income")
     GUARANTEE_FUND = "guarantee_fund", _("Guarantee fund")
     WAGES_PAYABLE = "wages_payable", _("Wages payable")
@@ -70,6 +72,8 @@ ACCOUNT_DEFAULTS: dict[str, tuple[str, str, str]] = {
     AccountKind.RECEIVABLES: (Nature.ASSET, "1400", "1200"),
     AccountKind.OUTPUT_VAT_19: (Nature.LIABILITY, "1776", "3806"),
     AccountKind.OUTPUT_VAT_7: (Nature.LIABILITY, "1771", "3801"),
+    AccountKind.INPUT_VAT_19: (Nature.ASSET, "1576", "1406"),
+    AccountKind.INPUT_VAT_7: (Nature.ASSET, "1571", "1401"),
     AccountKind.FEE_INCOME: (Nature.INCOME, "8519", "4519"),
     AccountKind.GUARANTEE_FUND: (Nature.LIABILITY, "0980", "3095"),
     AccountKind.WAGES_PAYABLE: (Nature.LIABILITY, "1740", "3720"),

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from core.policies import ACCOUNTANT, MEMBER, STAFF
 from members import access as member_access
-from payroll import access, handoff, views
+from payroll import access, handoff, planner, views
 from payroll.models import CertifiedResult, PayrollLine, PayrollRun
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -236,3 +236,60 @@ class CertifiedResultsApi(APIView):
             actor=request.user,
         )
         return Response(ImportSummarySerializer(summary).data)
+
+
+class PlanSalarySerializer(serializers.Serializer):
+    employer_cost = serializers.DecimalField(**MONEY)
+    gross = serializers.DecimalField(**MONEY)
+    net = serializers.DecimalField(**MONEY)
+    band = serializers.CharField()
+
+
+class PlanMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    income = serializers.DecimalField(**MONEY)
+    employer_cost = serializers.DecimalField(**MONEY)
+
+
+class SalaryPlanSerializer(serializers.Serializer):
+    months = serializers.IntegerField(source="what_if.months")
+    budget = serializers.DecimalField(**MONEY)
+    reserve = serializers.DecimalField(**MONEY)
+    open_invoices = serializers.DecimalField(**MONEY)
+    confirmed_jobs = serializers.DecimalField(**MONEY)
+    planned_jobs = serializers.DecimalField(**MONEY)
+    extra_income = serializers.DecimalField(**MONEY)
+    available = serializers.DecimalField(**MONEY)
+    average_inflow = serializers.DecimalField(**MONEY)
+    sustainable = PlanSalarySerializer(allow_null=True)
+    averaging_rule = PlanSalarySerializer(allow_null=True)
+    missing_tax_data = serializers.BooleanField()
+    history = PlanMonthSerializer(many=True)
+
+
+class PlannerQuerySerializer(serializers.Serializer):
+    months = serializers.IntegerField(min_value=1, max_value=24, required=False)
+    extra_income = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    collection_rate = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    include_planned = serializers.BooleanField(required=False, default=True)
+
+
+class OwnSalaryPlanApi(APIView):
+    """The salary planner: the sustainable salary for the coming months from budget, open
+    invoices and jobs, with what-if query parameters, and the last twelve months."""
+
+    role_policy = frozenset({MEMBER})
+
+    @extend_schema(
+        parameters=[PlannerQuerySerializer],
+        responses=SalaryPlanSerializer,
+        operation_id="members_me_salary_plan",
+    )
+    def get(self, request):
+        member = member_access.own_member(user=request.user)
+        query = PlannerQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        plan = planner.salary_plan(member=member, what_if=views.what_if_of(query.validated_data))
+        return Response(SalaryPlanSerializer(plan).data)

@@ -163,8 +163,10 @@ JOURNAL = (
     Column(gettext_lazy("Employer cost"), "employer_cost"),
     Column(gettext_lazy("Budget before"), "budget_before"),
     Column(gettext_lazy("Budget after"), "budget_after"),
+    Column(gettext_lazy("Expenses reimbursed"), "expenses_reimbursed"),
+    Column(gettext_lazy("Payout"), "payout"),
 )
-SUMMED = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+SUMMED = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 20}
 
 
 def _cell(column: Column, line: PayrollLine):

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from payroll.models import State
+
 
 class CertifiedResultsForm(forms.Form):
     file = forms.FileField(
@@ -12,3 +14,59 @@ class CertifiedResultsForm(forms.Form):
             "AG-Kosten (semicolon or comma separated); at most 5 MB."
         ),
     )
+
+
+class PlannerForm(forms.Form):
+    months = forms.IntegerField(
+        label=_("Spread over months"), min_value=1, max_value=24, initial=6, required=False
+    )
+    extra_income = forms.DecimalField(
+        label=_("Further income expected per month (€, after the fee)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+        required=False,
+    )
+    collection_rate = forms.IntegerField(
+        label=_("Share of open invoices expected to be paid (%)"),
+        min_value=0,
+        max_value=100,
+        initial=100,
+        required=False,
+    )
+    include_planned = forms.BooleanField(
+        label=_("Count jobs still waiting for the client's confirmation"), required=False
+    )
+
+
+class CalculatorForm(forms.Form):
+    gross = forms.DecimalField(
+        label=_("Monthly gross (€)"), min_value=0, max_digits=12, decimal_places=2
+    )
+    tax_class = forms.TypedChoiceField(
+        label=_("Tax class"),
+        choices=[(n, roman) for n, roman in enumerate(["I", "II", "III", "IV", "V", "VI"], 1)],
+        coerce=int,
+    )
+    kv_additional = forms.DecimalField(
+        label=_("Health insurer's additional rate (%)"),
+        min_value=0,
+        max_value=10,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: the average additional rate."),
+    )
+    childless = forms.BooleanField(label=_("Childless (care insurance surcharge)"), required=False)
+    pv_children = forms.IntegerField(
+        label=_("Children for care insurance"), min_value=0, max_value=10, initial=0
+    )
+    tax_children = forms.DecimalField(
+        label=_("Child allowances (wage tax)"),
+        min_value=0,
+        max_value=10,
+        decimal_places=1,
+        initial=0,
+    )
+    church_tax = forms.BooleanField(label=_("Church tax"), required=False)
+    state = forms.ChoiceField(label=_("State"), choices=State.choices, initial=State.BE)

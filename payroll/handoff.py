@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,17 +75,20 @@ def lodas_export(*, run: PayrollRun, settings: PayrollSettings) -> bytes:
     lodas_ready(settings)
     period = run.month.strftime("%d.%m.%Y")
     lines = (
-        run.lines.filter(status=PayrollLine.Status.OPEN, gross__gt=0)
+        run.lines.filter(status=PayrollLine.Status.OPEN)
+        .filter(Q(gross__gt=0) | Q(expenses_reimbursed__gt=0))
         .select_related("member")
         .order_by("member__member_number")
     )
     records = []
     for line in lines:
         pnr = str(line.member.member_number)
-        values = [(settings.lodas_wage_type_salary, BS_AMOUNT, line.gross)]
+        values = []
+        if line.gross:
+            values.append((settings.lodas_wage_type_salary, BS_AMOUNT, line.gross))
         if settings.lodas_wage_type_hours and line.hours:
             values.append((settings.lodas_wage_type_hours, BS_HOURS, line.hours))
-        expenses = Decimal(line.details.get("expenses", "0"))
+        expenses = line.expenses_reimbursed
         if expenses:
             if not settings.lodas_wage_type_expenses:
                 raise ApplicationError(

@@ -338,6 +338,12 @@ class PayrollLine(TenantModel):
         **MONEY,
     )
     employer_cost = models.DecimalField(_("employer cost"), **MONEY)
+    expenses_reimbursed = models.DecimalField(
+        _("expenses reimbursed"),
+        default=ZERO,
+        help_text=_("Approved expense claims paid out with the salary (not taxable)."),
+        **MONEY,
+    )
     average_inflow = models.DecimalField(_("average monthly budget inflow"), **MONEY)
     budget_before = models.DecimalField(_("budget before"), **MONEY)
     budget_after = models.DecimalField(_("budget after"), **MONEY)
@@ -412,6 +418,11 @@ class PayrollLine(TenantModel):
     @property
     def taxes(self):
         return self.wage_tax + self.solidarity_surcharge + self.church_tax
+
+    @property
+    def payout(self):
+        """What the member receives: the net salary and the reimbursed expenses."""
+        return self.net + self.expenses_reimbursed
 
 
 class Payslip(TenantModel):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from banking import sepa
 from banking.models import BankAccount, PaymentFile
 from core.exceptions import ApplicationError
+from expenses.models import ExpenseClaim
 from ledger import services as ledger_services
 from ledger.models import AccountKind, SourceType
 from members.models import EmploymentData
@@ -117,9 +118,14 @@ def salary_line(
         budget_before=before,
         previous_gross=inputs.previous.gross if inputs.previous else None,
     )
+    line.expenses_reimbursed = sum((amount for _id, amount in inputs.expenses), ZERO)
+    expense_ids = [claim_id for claim_id, _amount in inputs.expenses]
     if employment is None or employment.tax_class is None:
         _zero(line)
         line.warnings = [Warning.NO_TAX_DATA.value]
+        if line.expenses_reimbursed and not (employment and employment.iban):
+            line.warnings.append(Warning.NO_IBAN.value)
+        line.details = {"expense_ids": expense_ids}
         return line
     employee = employee_of(employment, settings.state)
     levies = Levies(u1=settings.u1_rate, u2=settings.u2_rate, accident=settings.accident_rate)
@@ -138,7 +144,7 @@ def salary_line(
     else:
         # The most hours the salary pays at the minimum wage, in quarter hours.
         hours = (gross / minimum_wage / QUARTER_HOUR).to_integral_value(ROUND_DOWN) * QUARTER_HOUR
-    if result.net > 0 and not employment.iban:
+    if result.net + line.expenses_reimbursed > 0 and not employment.iban:
         warnings.append(Warning.NO_IBAN)
     previous = inputs.previous
     fingerprint = _tax_fingerprint(employment)
@@ -187,6 +193,7 @@ def salary_line(
         "accident": str(result.accident),
         "flat_tax": str(result.flat_tax),
         "minimum_wage": str(minimum_wage),
+        "expense_ids": expense_ids,
     }
     return line
 
@@ -370,7 +377,8 @@ def payroll_run_approve(*, run: PayrollRun, actor: User) -> PayrollRun:
         paid = [line for line in lines if line.employer_cost > 0]
         _refuse_overdrafts(paid)
         _post(cooperative, run, paid, actor)
-        run.payment_file = _transfer_file(cooperative, run, paid, actor)
+        run.payment_file = _transfer_file(cooperative, run, lines, actor)
+        _expenses_paid(lines)
         run.status = PayrollRun.Status.APPROVED
         run.approved_by = actor
         run.approved_at = timezone.now()
@@ -379,6 +387,17 @@ def payroll_run_approve(*, run: PayrollRun, actor: User) -> PayrollRun:
 
         enqueue_on_commit(tasks.payslips_render, cooperative.pk, run.pk)
     return run
+
+
+def _expenses_paid(lines: list[PayrollLine]) -> None:
+    """The claims paid out with these salaries (approved when the draft was computed; claims
+    approved since wait for the next month)."""
+    for line in lines:
+        ids = line.details.get("expense_ids") or []
+        if ids:
+            ExpenseClaim.objects.filter(
+                pk__in=ids, status=ExpenseClaim.Status.APPROVED, payroll_line__isnull=True
+            ).update(status=ExpenseClaim.Status.REIMBURSED, payroll_line=line)
 
 
 def _refuse_overdrafts(lines: list[PayrollLine]) -> None:
@@ -450,7 +469,7 @@ def pay_day(month: date, today: date) -> date:
 def _transfer_file(
     cooperative: Cooperative, run: PayrollRun, lines: list[PayrollLine], actor: User
 ) -> PaymentFile | None:
-    payable = [line for line in lines if line.net > 0]
+    payable = [line for line in lines if line.payout > 0]
     if not payable:
         return None
     account = BankAccount.objects.filter(is_active=True).order_by("pk").first()
@@ -471,7 +490,7 @@ def _transfer_file(
                 end_to_end_id=f"SAL{run.month:%Y%m}-{line.pk}",
                 name=(line.member.employment.account_holder or line.member.full_name)[:70],
                 iban=line.member.employment.iban,
-                amount=line.net,
+                amount=line.payout,
                 text=_("Salary %(month)s") % {"month": run},
             )
             for line in payable
@@ -484,7 +503,7 @@ def _transfer_file(
         message_id=message_id,
         execution_date=execution_date,
         transactions=len(payable),
-        total=sum((line.net for line in payable), ZERO),
+        total=sum((line.payout for line in payable), ZERO),
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         created_by=actor,

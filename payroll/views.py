@@ -1,19 +1,24 @@
-"""Portal pages: a member's salaries and payslips; the approved runs with their journal and
-salary transfer file for staff and accountants."""
+"""Portal pages: a member's salaries, payslips and salary planner; the approved runs with their
+journal, salary transfer file and certified-payroll hand-off for staff and accountants; staff's
+gross-to-net calculator."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.downloads import attachment
 from core.exceptions import ApplicationError
 from core.policies import ACCOUNTANT, MEMBER, STAFF, role_policy
 from members import access as member_access
-from payroll import access, documents, handoff, services
-from payroll.forms import CertifiedResultsForm
+from payroll import access, documents, handoff, planner, selectors, services
+from payroll.calculation import Employee, Levies, gross_to_net
+from payroll.forms import CalculatorForm, CertifiedResultsForm, PlannerForm
 from payroll.models import PayrollLine, PayrollRun
 
 
@@ -133,3 +138,54 @@ def run_detail(request, pk: int):
             "problems": problems,
         },
     )
+
+
+def what_if_of(data: dict) -> planner.WhatIf:
+    return planner.WhatIf(
+        months=data.get("months") or 6,
+        extra_income=data.get("extra_income") or Decimal("0.00"),
+        collection_rate=100 if data.get("collection_rate") is None else data["collection_rate"],
+        include_planned=bool(data.get("include_planned")),
+    )
+
+
+@role_policy(MEMBER)
+def salary_planner(request):
+    """What salary the member's budget, open invoices and jobs sustain, with what-if inputs."""
+    member = member_access.own_member(user=request.user)
+    params = request.GET if request.GET else {"include_planned": "on"}
+    form = PlannerForm(params)
+    what_if = what_if_of(form.cleaned_data) if form.is_valid() else planner.WhatIf()
+    plan = planner.salary_plan(member=member, what_if=what_if)
+    return render(
+        request,
+        "payroll/planner.html",
+        {"member": member, "form": form, "plan": plan, "chart": planner.chart(plan)},
+    )
+
+
+@role_policy(STAFF)
+def calculator(request):
+    """Staff's gross-to-net calculator: the shadow payroll for any data, with the cooperative's
+    levies and the rates in force today."""
+    form = CalculatorForm(request.GET or None)
+    result = None
+    if form.is_valid():
+        data = form.cleaned_data
+        settings = services.payroll_settings(cooperative=request.tenancy.cooperative)
+        employee = Employee(
+            tax_class=data["tax_class"],
+            kv_additional=data["kv_additional"],
+            childless=data["childless"],
+            pv_children=data["pv_children"],
+            tax_children=data["tax_children"],
+            church_tax=data["church_tax"],
+            state=data["state"],
+        )
+        levies = Levies(u1=settings.u1_rate, u2=settings.u2_rate, accident=settings.accident_rate)
+        try:
+            rates = selectors.rates_on(day=timezone.localdate())
+            result = gross_to_net(data["gross"], employee, rates, levies)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "payroll/calculator.html", {"form": form, "result": result})

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from dunning import api as dunning_api
+from expenses import api as expense_api
 from invoicing import api as invoicing_api
 from invoicing import invoice_api
 from ledger import api as ledger_api
@@ -21,6 +22,13 @@ urlpatterns = [
     path("members/me/budget/", ledger_api.OwnBudgetApi.as_view(), name="member-budget-own"),
     path("members/<int:pk>/budget/", ledger_api.MemberBudgetApi.as_view(), name="member-budget"),
     path("members/me/salaries/", payroll_api.OwnSalaryListApi.as_view(), name="salary-list"),
+    path("members/me/salary-plan/", payroll_api.OwnSalaryPlanApi.as_view(), name="salary-plan"),
+    path("members/me/expenses/", expense_api.OwnExpenseListApi.as_view(), name="expense-list"),
+    path(
+        "members/me/expenses/<int:pk>/receipt/",
+        expense_api.OwnExpenseReceiptApi.as_view(),
+        name="expense-receipt",
+    ),
     path(
         "members/me/salaries/<int:pk>/payslip/",
         payroll_api.OwnPayslipApi.as_view(),

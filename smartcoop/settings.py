@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dunning",
     "guarantee",
     "payroll",
+    "expenses",
     "ops",
 ]
 

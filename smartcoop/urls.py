@@ -5,6 +5,7 @@ from core import views as core_views
 from core.admin_site import site as admin_site
 from core.policies import PUBLIC, declare_policy
 from dunning import views as dunning_views
+from expenses import views as expense_views
 from guarantee import views as guarantee_views
 from invoicing import invoice_views
 from invoicing import views as invoicing_views
@@ -57,6 +58,10 @@ portal_patterns = (
         path("join/<slug:slug>/", member_views.apply, name="apply"),
         path("budget/", ledger_views.budget, name="budget"),
         path("salary/", payroll_views.salary, name="salary"),
+        path("salary/planner/", payroll_views.salary_planner, name="salary_planner"),
+        path("payroll/calculator/", payroll_views.calculator, name="payroll_calculator"),
+        path("expenses/", expense_views.claims, name="expenses"),
+        path("expenses/<int:pk>/receipt", expense_views.receipt, name="expense_receipt"),
         path("salary/<int:pk>/payslip.pdf", payroll_views.payslip, name="payslip"),
         path("payroll/", payroll_views.runs, name="payroll_runs"),
         path("payroll/<int:pk>/", payroll_views.run_detail, name="payroll_run"),

@@ -121,6 +121,30 @@ EMPLOYMENT = {
 HISTORY_MONTHS = 12
 
 
+def _receipt_png() -> bytes:
+    """A small grey image standing in for a photographed receipt (a valid PNG)."""
+    import struct
+    import zlib
+
+    width, height = 40, 60
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    rows = b"".join(b"\x00" + b"\xdd" * width for _row in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
 def _months_back(count: int) -> date:
     """The first of the month `count` months before the current one."""
     today = timezone.localdate()
@@ -165,6 +189,7 @@ class Command(BaseCommand):
                     self._invoices(cooperative, staff=operator)
                     self._bank(cooperative)
                 self._payroll(cooperative, operator=operator)
+                self._expenses(cooperative)
         for line in lines:
             self.stdout.write(line)
 
@@ -674,6 +699,52 @@ class Command(BaseCommand):
                 run = payroll_services.payroll_run_approve(run=run, actor=approver)
                 if back == 2:
                     self._certified(run, approver)
+
+    def _expenses(self, cooperative) -> None:
+        """Three claims of the first member: one approved (paid with the next salary), one
+        waiting for staff, one rejected with a reason."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from expenses import services as expense_services
+        from expenses.models import ExpenseClaim
+
+        with tenant_scope(cooperative):
+            if ExpenseClaim.objects.exists():
+                return
+            member = (
+                Member.objects.filter(user__email=f"member@{cooperative.slug}.example")
+                .select_related("user", "cooperative")
+                .first()
+            )
+            if member is None:
+                return
+            staff = User.objects.get(email=f"staff@{cooperative.slug}.example")
+            today = timezone.localdate()
+            claims = []
+            for supplier, category, what, gross, rate in (
+                ("Deutsche Bahn", "travel", "Train to the client workshop", "119.00", "19"),
+                ("Fachbuchhandlung Kiez", "training", "Handbook for the project", "42.80", "7"),
+                ("Elektro Markt", "equipment", "Headphones", "89.99", "19"),
+            ):
+                claims.append(
+                    expense_services.expense_submit(
+                        member=member,
+                        actor=member.user,
+                        values=expense_services.ClaimInput(
+                            category=category,
+                            description=what,
+                            supplier=supplier,
+                            receipt_date=today - timedelta(days=5),
+                            gross=Decimal(gross),
+                            vat_rate=Decimal(rate),
+                        ),
+                        upload=SimpleUploadedFile("receipt.png", _receipt_png()),
+                    )
+                )
+            expense_services.expense_approve(claim=claims[0], actor=staff)
+            expense_services.expense_reject(
+                claim=claims[2], actor=staff, reason="Private purchase, not for a job."
+            )
 
     def _certified(self, run, actor) -> None:
         """The tax adviser's results for the latest approved month: equal to the shadow
