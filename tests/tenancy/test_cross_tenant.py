@@ -70,6 +70,14 @@ DETAIL_ROUTES = {
     "api:salary-payslip": None,
     "api:payroll-run-journal": None,
     "api:payroll-run-transfer-file": None,
+    # tests/payroll/test_handoff.py: the hand-off page, LODAS file and certified results.
+    "portal:payroll_run": None,
+    "portal:payroll_lodas": None,
+    "api:payroll-run-lodas": None,
+    "api:payroll-run-certified": None,
+    # tests/expenses/test_claims.py: another member's or cooperative's receipt.
+    "portal:expense_receipt": None,
+    "api:expense-receipt": None,
     # Not object routes: a format or a public cooperative slug.
     "portal:personal_data": None,
     "portal:member_register": None,
