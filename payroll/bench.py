@@ -179,13 +179,13 @@ _FLOOR_TABLES = {
 _FLOOR_SQL = [
     """INSERT INTO bench_floor_line (cooperative_id, run_id, member_id, status, band, hours,
          gross, employee_social_insurance, wage_tax, solidarity_surcharge, church_tax, net,
-         employer_social_insurance, employer_levies, employer_cost, average_inflow,
-         budget_before, budget_after, warnings, details, reject_reason)
+         employer_social_insurance, employer_levies, employer_cost, expenses_reimbursed,
+         average_inflow, budget_before, budget_after, warnings, details, reject_reason)
        SELECT %(coop)s, 0, a.member_id, 'open', 'regular', 160, x.gross,
          round(x.gross * 0.2095, 2), round(x.gross * 0.12, 2), 0, 0,
          x.gross - round(x.gross * 0.2095, 2) - round(x.gross * 0.12, 2),
          round(x.gross * 0.1995, 2), round(x.gross * 0.0015, 2),
-         x.gross + round(x.gross * 0.1995, 2) + round(x.gross * 0.0015, 2),
+         x.gross + round(x.gross * 0.1995, 2) + round(x.gross * 0.0015, 2), 0,
          x.inflow, -a.balance,
          -a.balance - x.gross - round(x.gross * 0.1995, 2) - round(x.gross * 0.0015, 2),
          '[]', '{}', ''

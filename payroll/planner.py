@@ -16,6 +16,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.exceptions import ApplicationError
 from invoicing.models import Invoice, Job
 from ledger import services as ledger_services
 from ledger.models import Account, AccountKind, FeeRule
@@ -95,7 +96,7 @@ def salary_plan(*, member: Member, what_if: WhatIf, today: date | None = None) -
     )
     try:
         rule = ledger_services.fee_rule_for(member=member)
-    except Exception:
+    except ApplicationError:  # no fee rule yet: plan without a fee
         rule = None
     if rule is not None and rule.charge_on == FeeRule.ChargeOn.ISSUE:
         open_invoices = pending  # the fee was taken when the invoice was issued
