@@ -187,6 +187,7 @@ def chart(plan: Plan, *, width: int = 600, height: int = 200) -> dict:
     slot = width / len(plan.history)
 
     def y(value: Decimal) -> float:
+        # SVG pixel coordinates, not money: the amounts themselves stay Decimal in the table.
         return round(height - float(max(value, ZERO) / top) * (height - 10), 1)
 
     bars = [
