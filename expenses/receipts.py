@@ -15,22 +15,11 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from core.exceptions import ApplicationError
+from members import uploads
 
 MAX_BYTES = 10 * 1024 * 1024
 CENT = Decimal("0.01")
-
-SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-}
-EXTENSIONS = {
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".xml": "application/xml",
-}
+EXTENSIONS = {**uploads.EXTENSIONS, ".xml": "application/xml"}
 # Never accepted, e-invoice or not. Embedded files are allowed only when they are the invoice's
 # own XML (checked below): that is what ZUGFeRD is.
 PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/Launch", b"/RichMedia")
@@ -71,25 +60,13 @@ def _refuse(message: str, code: str) -> ApplicationError:
 
 def receipt_read(upload) -> Receipt:
     """The checked receipt, with its e-invoice data when it is one."""
-    if upload is None:
-        raise _refuse(_("Attach the receipt (PDF, PNG, JPEG or XRechnung XML)."), "file_missing")
-    if upload.size is not None and upload.size > MAX_BYTES:
-        raise _refuse(_("The receipt is larger than 10 MB."), "file_too_large")
-    content = b"".join(upload.chunks())
-    if len(content) > MAX_BYTES:
-        raise _refuse(_("The receipt is larger than 10 MB."), "file_too_large")
-    if not content:
-        raise _refuse(_("The file is empty."), "file_empty")
-    claimed = EXTENSIONS.get(Path(upload.name or "").suffix.lower())
-    detected = next(
-        (kind for kind, magics in SIGNATURES.items() if content.startswith(magics)), None
+    content, detected = uploads.sniff_upload(
+        upload,
+        max_bytes=MAX_BYTES,
+        extensions=EXTENSIONS,
+        type_message=_("Receipts are accepted as PDF, PNG, JPEG or XRechnung XML."),
+        active_content=(),
     )
-    if detected is None and content.lstrip()[:5] in (b"<?xml", b"<rsm:", b"<Invoi"):
-        detected = "application/xml"
-    if detected is None or claimed is None:
-        raise _refuse(_("Receipts are accepted as PDF, PNG, JPEG or XRechnung XML."), "file_type")
-    if claimed != detected:
-        raise _refuse(_("The file's content does not match its name."), "file_disguised")
     einvoice = None
     if detected == "application/pdf":
         if any(marker in content for marker in PDF_ACTIVE_CONTENT):

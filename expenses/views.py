@@ -9,16 +9,12 @@ from django.utils.translation import gettext as _
 from core.downloads import attachment
 from core.exceptions import ApplicationError
 from core.policies import MEMBER, role_policy
-from expenses import access, services
+from expenses import access, receipts, services
 from expenses.forms import ExpenseClaimForm
 from members import access as member_access
 
-EXTENSIONS = {
-    "application/pdf": "pdf",
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "application/xml": "xml",
-}
+# content type → file name extension of the download
+EXTENSIONS = {kind: suffix[1:] for suffix, kind in receipts.EXTENSIONS.items()}
 
 
 def receipt_response(claim):
