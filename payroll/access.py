@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from core.policies import ACCOUNTANT, STAFF
-from payroll.models import PayrollLine, PayrollRun
+from payroll.models import PayrollLine, PayrollRun, SalaryCategory
 
 
 def own_salary_lines(*, member):
@@ -57,3 +57,8 @@ def certified_rows(*, run: PayrollRun):
         .select_related("member", "certified")
         .order_by("member__member_number")
     )
+
+
+def salary_category_of(*, pk: int) -> SalaryCategory | None:
+    """One of the caller's cooperative's categories (offered or not), None if there is none."""
+    return SalaryCategory.objects.filter(pk=pk).first()

@@ -4,10 +4,12 @@ single lines with a reason, submit, and a second staff member approves."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +21,14 @@ from payroll import services
 from payroll.models import (
     CertifiedResult,
     ContributionRates,
+    HealthInsurer,
+    HealthInsurerRate,
     MinimumWage,
     PayrollLine,
     PayrollRun,
     PayrollSettings,
+    SalaryCategory,
+    SalaryCategoryChoice,
     Warning,
 )
 
@@ -47,10 +53,89 @@ class MinimumWageAdmin(OperatorModelAdmin):
 
 @admin.register(PayrollSettings, site=site)
 class PayrollSettingsAdmin(StaffModelAdmin):
-    list_display = ["state", "averaging_months", "reserve", "u1_rate", "u2_rate", "accident_rate"]
+    list_display = [
+        "salary_rule",
+        "state",
+        "averaging_months",
+        "reserve",
+        "u1_liable",
+        "accident_rate",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not PayrollSettings.objects.exists()
+
+
+class UniqueNameForm(forms.ModelForm):
+    """Names are unique per cooperative (case ignored); the cooperative is not a form field, so
+    Django's own unique check skips the constraint and the database would answer with an error
+    page."""
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = type(self.instance)._default_manager.filter(name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(gettext("Another entry already has this name."))
+        return name
+
+
+class HealthInsurerRateInline(admin.TabularInline):
+    model = HealthInsurerRate
+    extra = 1
+    fields = ["valid_from", "additional_rate", "u1_rate", "u2_rate"]
+
+
+@admin.register(HealthInsurer, site=site)
+class HealthInsurerAdmin(StaffModelAdmin):
+    """The insurers the members are with and their dated rates; a member is matched by the
+    insurer name in their employment data (case and spaces ignored)."""
+
+    form = UniqueNameForm
+    list_display = ["name", "company_number", "current_rates"]
+    search_fields = ["name", "company_number"]
+    inlines = [HealthInsurerRateInline]
+    staff_can_delete = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rates")
+
+    @admin.display(description=_("rates in force"))
+    def current_rates(self, obj) -> str:
+        today = timezone.localdate()
+        row = next((r for r in obj.rates.all() if r.valid_from <= today), None)
+        if row is None:
+            return "–"
+        return gettext("additional %(zb)s %%, U1 %(u1)s %%, U2 %(u2)s %% (from %(day)s)") % {
+            "zb": row.additional_rate,
+            "u1": row.u1_rate,
+            "u2": row.u2_rate,
+            "day": row.valid_from.isoformat(),
+        }
+
+
+@admin.register(SalaryCategory, site=site)
+class SalaryCategoryAdmin(StaffModelAdmin):
+    form = UniqueNameForm
+    list_display = ["name", "gross", "active", "chosen_by_members"]
+    list_filter = ["active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(members=Count("choices"))
+
+    @admin.display(description=_("chosen by members"), ordering="members")
+    def chosen_by_members(self, obj) -> int:
+        return obj.members
+
+
+@admin.register(SalaryCategoryChoice, site=site)
+class SalaryCategoryChoiceAdmin(StaffModelAdmin):
+    """Who chose which category, and what the check saw then. Members choose in the portal."""
+
+    list_display = ["member", "category", "employer_cost", "sustainable", "chosen_at"]
+    list_filter = ["category"]
+    list_select_related = ["member", "category"]
+    staff_can_add = False
+    staff_can_change = False
 
 
 def _each(modeladmin, request, queryset, service, done_message, **kwargs) -> None:

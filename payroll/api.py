@@ -3,6 +3,7 @@ salary transfer file for staff and accountants."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 
 from core.policies import ACCOUNTANT, MEMBER, STAFF
 from members import access as member_access
-from payroll import access, handoff, planner, views
+from payroll import access, categories, handoff, planner, views
 from payroll.models import CertifiedResult, PayrollLine, PayrollRun
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -293,3 +294,61 @@ class OwnSalaryPlanApi(APIView):
         query.is_valid(raise_exception=True)
         plan = planner.salary_plan(member=member, what_if=views.what_if_of(query.validated_data))
         return Response(SalaryPlanSerializer(plan).data)
+
+
+class CategoryOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="category.pk")
+    name = serializers.CharField(source="category.name")
+    description = serializers.CharField(source="category.description")
+    gross = serializers.DecimalField(**MONEY)
+    net = serializers.DecimalField(**MONEY)
+    employer_cost = serializers.DecimalField(**MONEY)
+    sustainable = serializers.BooleanField()
+
+
+class CategoryOfferSerializer(serializers.Serializer):
+    offered = serializers.BooleanField()
+    months = serializers.IntegerField()
+    sustainable_employer_cost = serializers.DecimalField(allow_null=True, **MONEY)
+    chosen = serializers.IntegerField(source="chosen.category_id", allow_null=True, default=None)
+    options = CategoryOptionSerializer(many=True)
+
+
+class CategoryChoiceSerializer(serializers.Serializer):
+    category = serializers.IntegerField(
+        allow_null=True, help_text="A category id from `options`, or null for none."
+    )
+
+
+class OwnSalaryCategoryApi(APIView):
+    """The salary categories offered, priced for the caller and checked against their budget and
+    forecast (GET); choosing one or none (PUT), refused with 400 when the money does not
+    sustain it."""
+
+    role_policy = frozenset({MEMBER})
+
+    @extend_schema(responses=CategoryOfferSerializer, operation_id="members_me_salary_category")
+    def get(self, request):
+        member = member_access.own_member(user=request.user)
+        offer = categories.salary_category_offer(member=member)
+        return Response(CategoryOfferSerializer(offer).data)
+
+    @extend_schema(
+        request=CategoryChoiceSerializer,
+        responses=CategoryOfferSerializer,
+        operation_id="members_me_salary_category_choose",
+    )
+    def put(self, request):
+        member = member_access.own_member(user=request.user)
+        data = CategoryChoiceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        category = None
+        if data.validated_data["category"] is not None:
+            category = access.salary_category_of(pk=data.validated_data["category"])
+            if category is None:
+                raise serializers.ValidationError(
+                    {"category": [_("This category is not offered any more.")]}
+                )
+        categories.salary_category_choose(member=member, category=category, actor=request.user)
+        offer = categories.salary_category_offer(member=member)
+        return Response(CategoryOfferSerializer(offer).data)

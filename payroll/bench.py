@@ -94,6 +94,13 @@ _PREPARE_SQL = [
          CASE WHEN m.id %% 4 = 0 THEN 2 ELSE 0 END, m.id %% 4 <> 0,
          'DE02120300000000202051', '', now()
        FROM members_member m WHERE m.cooperative_id = %(coop)s""",
+    # The members' insurer with its rates, so the run takes the usual path (insurer known).
+    """WITH insurer AS (
+         INSERT INTO payroll_healthinsurer (cooperative_id, name, company_number)
+         VALUES (%(coop)s, 'Bench BKK', '') RETURNING id)
+       INSERT INTO payroll_healthinsurerrate (cooperative_id, insurer_id, valid_from,
+         additional_rate, u1_rate, u2_rate)
+       SELECT %(coop)s, insurer.id, '2026-01-01', 2.9, 0, 0.24 FROM insurer""",
     """INSERT INTO ledger_account (cooperative_id, kind, nature, member_id, name, skr03, skr04,
          balance)
        SELECT %(coop)s, 'member_budget', 'liability', m.id, 'Budget ' || m.id, '', '', 0

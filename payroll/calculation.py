@@ -324,13 +324,18 @@ def gross_to_net(
 
 
 def gross_for_employer_cost(
-    target: Decimal, employee: Employee, rates: Rates, levies: Levies = Levies()
+    target: Decimal,
+    employee: Employee,
+    rates: Rates,
+    levies: Levies = Levies(),
+    upper: Decimal | None = None,
 ) -> Decimal:
-    """The highest gross whose employer cost does not exceed `target`: the inverse of the
-    employer-cost function. It is piecewise (bands, ceilings) and rises within each band, but
-    not across the mini-job limit (the employer's flat rates are dearer than the start of the
-    transition band), so each band is searched on whole cents (interpolation, safeguarded by
-    bisection)."""
+    """The highest gross, at most `upper`, whose employer cost does not exceed `target`: the
+    inverse of the employer-cost function. It is piecewise (bands, ceilings) and rises within
+    each band, but not across the mini-job limit (the employer's flat rates are dearer than the
+    start of the transition band), so each band is searched on whole cents (interpolation,
+    safeguarded by bisection). Capping the gross afterwards instead could raise the cost: a
+    mini-job gross can cost more than a slightly higher one in the transition band."""
     if target <= 0:
         return ZERO
 
@@ -368,6 +373,8 @@ def gross_for_employer_cost(
 
     mini, midi = int(rates.minijob_limit * 100), int(rates.midijob_upper * 100)
     ceiling = int(target * 100)  # the cost is never below the gross
+    if upper is not None:
+        ceiling = min(ceiling, int(upper * 100))
     found = [
         highest(lo, min(hi, ceiling))
         for lo, hi in ((0, mini), (mini + 1, midi), (midi + 1, max(ceiling, midi + 1)))

@@ -70,3 +70,21 @@ class CalculatorForm(forms.Form):
     )
     church_tax = forms.BooleanField(label=_("Church tax"), required=False)
     state = forms.ChoiceField(label=_("State"), choices=State.choices, initial=State.BE)
+
+
+class SalaryCategoryForm(forms.Form):
+    """The member's choice among the categories offered (priced and checked for them)."""
+
+    category = forms.ChoiceField(label=_("Salary category"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, options, allow_none: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = {str(o.category.pk): o.category for o in options}
+        self.fields["category"].choices = [
+            *((key, str(category)) for key, category in self.options.items()),
+            ("none", allow_none),
+        ]
+
+    def chosen(self):
+        """The category chosen, or None for no category."""
+        return self.options.get(self.cleaned_data["category"])

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Round
+from django.db.models.functions import Lower, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, track_tenant_model
 
 RATE = {"max_digits": 6, "decimal_places": 4}  # percent, e.g. 18.6000
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -121,9 +121,25 @@ class State(models.TextChoices):
     TH = "TH", "Thüringen"
 
 
+class SalaryRule(models.TextChoices):
+    AVERAGE = "average", _("averaged budget inflow")
+    CATEGORIES = "categories", _("salary categories chosen by the members")
+    BOTH = "both", _("a chosen category, otherwise the averaged inflow")
+
+
 class PayrollSettings(TenantModel):
     """How a cooperative turns budgets into salaries (the salary rule) and its employer data."""
 
+    salary_rule = models.CharField(
+        _("salary rule"),
+        max_length=10,
+        choices=SalaryRule.choices,
+        default=SalaryRule.AVERAGE,
+        help_text=_(
+            "With categories, members choose a fixed monthly gross; the choice is checked "
+            "against their budget and forecast, and no month pays more than the budget holds."
+        ),
+    )
     state = models.CharField(
         _("state of the establishment"), max_length=2, choices=State.choices, default=State.BE
     )
@@ -142,13 +158,23 @@ class PayrollSettings(TenantModel):
         help_text=_("Never paid out as salary, e.g. for invoices that may not be paid."),
         **MONEY,
     )
+    u1_liable = models.BooleanField(
+        _("liable to the U1 levy"),
+        default=False,
+        help_text=_("Only employers with at most 30 employees pay U1 (§ 1 AAG)."),
+    )
     u1_rate = models.DecimalField(
         _("U1 levy (%)"),
         default=Decimal("0"),
-        help_text=_("Only for employers with at most 30 employees."),
+        help_text=_("For members whose health insurer is not in the insurers' table."),
         **RATE,
     )
-    u2_rate = models.DecimalField(_("U2 levy (%)"), default=Decimal("0"), **RATE)
+    u2_rate = models.DecimalField(
+        _("U2 levy (%)"),
+        default=Decimal("0"),
+        help_text=_("For members whose health insurer is not in the insurers' table."),
+        **RATE,
+    )
     accident_rate = models.DecimalField(
         _("accident insurance (percent of gross)"), default=Decimal("0"), **RATE
     )
@@ -213,6 +239,127 @@ class PayrollSettings(TenantModel):
 
     def __str__(self) -> str:
         return str(_("Payroll settings"))
+
+
+class HealthInsurer(TenantModel):
+    """A health insurer (Krankenkasse) the cooperative's members are with. Its additional rate
+    and the U1/U2 levies are the insurer's own and change on dates it announces, so they live in
+    dated rows; a member is matched by the insurer name in their employment data."""
+
+    name = models.CharField(_("name"), max_length=100)
+    company_number = models.CharField(
+        _("company number (Betriebsnummer)"),
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{8}$", _("8 digits."))],
+    )
+
+    class Meta:
+        verbose_name = _("health insurer")
+        verbose_name_plural = _("health insurers")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("cooperative", Lower("name"), name="healthinsurer_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HealthInsurerRate(TenantModel):
+    insurer = models.ForeignKey(
+        HealthInsurer, on_delete=models.CASCADE, related_name="rates", verbose_name=_("insurer")
+    )
+    valid_from = models.DateField(_("valid from"))
+    additional_rate = models.DecimalField(
+        _("additional contribution rate (%)"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        **RATE,
+    )
+    u1_rate = models.DecimalField(
+        _("U1 levy (%)"), validators=[MinValueValidator(0), MaxValueValidator(10)], **RATE
+    )
+    u2_rate = models.DecimalField(
+        _("U2 levy (%)"), validators=[MinValueValidator(0), MaxValueValidator(10)], **RATE
+    )
+
+    class Meta:
+        verbose_name = _("insurer rates")
+        verbose_name_plural = _("insurer rates")
+        ordering = ["insurer", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insurer", "valid_from"], name="healthinsurerrate_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(additional_rate__gte=0, u1_rate__gte=0, u2_rate__gte=0),
+                name="healthinsurerrate_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.valid_from:%Y-%m-%d}"
+
+
+class SalaryCategory(TenantModel):
+    """A fixed monthly gross a member may choose (the cooperative's salary bands)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    gross = models.DecimalField(
+        _("monthly gross (€)"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(
+        _("offered"), default=True, help_text=_("Members can only choose offered categories.")
+    )
+
+    class Meta:
+        verbose_name = _("salary category")
+        verbose_name_plural = _("salary categories")
+        ordering = ["gross"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "name"], name="salarycategory_name"),
+            models.CheckConstraint(condition=Q(gross__gt=0), name="salarycategory_gross_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.gross} €)"
+
+
+class SalaryCategoryChoice(TenantModel):
+    """The category a member chose; payroll pays it from the next draft on."""
+
+    member = models.OneToOneField(
+        Member,
+        on_delete=models.CASCADE,
+        related_name="salary_category_choice",
+        verbose_name=_("member"),
+    )
+    category = models.ForeignKey(
+        SalaryCategory,
+        on_delete=models.PROTECT,
+        related_name="choices",
+        verbose_name=_("category"),
+    )
+    chosen_at = models.DateTimeField(_("chosen at"), default=timezone.now)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("chosen by"),
+    )
+    # What the check saw when the member chose: the category's employer cost against what the
+    # budget and forecast sustain per month.
+    employer_cost = models.DecimalField(_("employer cost"), **MONEY)
+    sustainable = models.DecimalField(_("sustainable employer cost"), **MONEY)
+
+    class Meta:
+        verbose_name = _("salary category choice")
+        verbose_name_plural = _("salary category choices")
+
+    def __str__(self) -> str:
+        return str(self.category)
 
 
 class PayrollRun(TenantModel):
@@ -305,6 +452,15 @@ class Warning(models.TextChoices):
     NO_TAX_DATA = "no_tax_data", _("tax class missing: no salary computed")
     NO_IBAN = "no_iban", _("no IBAN for the salary")
     BAND_CHANGED = "band_changed", _("mini-job / transition band changed")
+    CATEGORY_NOT_COVERED = (
+        "category_not_covered",
+        _("budget does not cover the chosen category: less is paid"),
+    )
+    NO_CATEGORY = "no_category", _("no salary category chosen: no salary computed")
+    INSURER_UNKNOWN = (
+        "insurer_unknown",
+        _("health insurer not in the insurers' table: default levies used"),
+    )
 
 
 class PayrollLine(TenantModel):
@@ -504,3 +660,10 @@ class CertifiedResult(TenantModel):
     @property
     def employee_social_insurance(self) -> Decimal:
         return self.gross - self.net - self.taxes
+
+
+# Settings and choices that change what members are paid keep an audit trail (ADR 0005).
+track_tenant_model(model_name="PayrollSettingsEvent")(PayrollSettings)
+track_tenant_model(model_name="HealthInsurerRateEvent")(HealthInsurerRate)
+track_tenant_model(model_name="SalaryCategoryEvent")(SalaryCategory)
+track_tenant_model(model_name="SalaryCategoryChoiceEvent")(SalaryCategoryChoice)

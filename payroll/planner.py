@@ -22,7 +22,7 @@ from ledger import services as ledger_services
 from ledger.models import Account, AccountKind, FeeRule
 from members.models import Member
 from payroll import selectors
-from payroll.calculation import Levies, gross_for_employer_cost, gross_to_net
+from payroll.calculation import gross_for_employer_cost, gross_to_net
 from payroll.models import PayrollLine, PayrollRun, PayrollSettings
 
 ZERO = Decimal("0.00")
@@ -82,7 +82,7 @@ def _salary(target: Decimal, employee, rates, levies) -> Salary:
 
 
 def salary_plan(*, member: Member, what_if: WhatIf, today: date | None = None) -> Plan:
-    from payroll.services import employee_of, month_start, payroll_settings
+    from payroll.services import employee_of, levies_of, month_start, payroll_settings
 
     today = today or timezone.localdate()
     this_month = month_start(today)
@@ -145,8 +145,8 @@ def salary_plan(*, member: Member, what_if: WhatIf, today: date | None = None) -
         plan.missing_tax_data = True
         return plan
     rates = selectors.rates_on(day=selectors.month_end(this_month))
-    employee = employee_of(employment, settings.state)
-    levies = Levies(u1=settings.u1_rate, u2=settings.u2_rate, accident=settings.accident_rate)
+    employee = employee_of(employment, settings.state, inputs.insurer)
+    levies = levies_of(settings, inputs.insurer)
     per_month = (available / what_if.months).quantize(CENT, rounding=ROUND_DOWN)
     plan.sustainable = _salary(per_month, employee, rates, levies)
     rule_target = min(inputs.average_inflow, max(budget - reserve, ZERO))

@@ -17,7 +17,15 @@ from ledger.models import Account, AccountKind, Entry, SourceType
 from members.models import EmploymentData, Member
 from payroll import pap
 from payroll.calculation import Rates
-from payroll.models import ContributionRates, MinimumWage, PayrollLine, PayrollRun
+from payroll.models import (
+    ContributionRates,
+    HealthInsurerRate,
+    MinimumWage,
+    PayrollLine,
+    PayrollRun,
+    SalaryCategory,
+    SalaryCategoryChoice,
+)
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -38,6 +46,10 @@ class MemberInputs:
     previous: PayrollLine | None
     # Approved expense claims not yet paid out: (claim id, amount).
     expenses: list[tuple[int, Decimal]] = field(default_factory=list)
+    # The rates of the member's health insurer in force on the pay day, None when the insurer
+    # is not in the cooperative's table (or the member named none).
+    insurer: HealthInsurerRate | None = None
+    category: SalaryCategory | None = None
 
 
 def rates_on(*, day: date) -> Rates:
@@ -82,6 +94,22 @@ def minimum_wage_on(*, day: date) -> Decimal:
             code="no_minimum_wage",
         )
     return row.hourly
+
+
+def insurer_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def insurer_rates_on(*, day: date) -> dict[str, HealthInsurerRate]:
+    """The cooperative's insurers with the rates in force on `day`, by normalised name."""
+    found: dict[str, HealthInsurerRate] = {}
+    for row in (
+        HealthInsurerRate.objects.filter(valid_from__lte=day)
+        .select_related("insurer")
+        .order_by("insurer_id", "-valid_from")
+    ):
+        found.setdefault(insurer_key(row.insurer.name), row)
+    return found
 
 
 def payroll_members(*, month: date):
@@ -144,9 +172,24 @@ def months_before(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def member_inputs(*, members: list[Member], month: date, months: int) -> list[MemberInputs]:
-    """The salary rule's inputs for a chunk of members, in a fixed number of queries."""
+def member_inputs(
+    *,
+    members: list[Member],
+    month: date,
+    months: int,
+    insurers: dict[str, HealthInsurerRate] | None = None,
+) -> list[MemberInputs]:
+    """The salary rule's inputs for a chunk of members, in a fixed number of queries.
+    `insurers` (from `insurer_rates_on`) is read once per run by the caller when given."""
     ids = [m.pk for m in members]
+    if insurers is None:
+        insurers = insurer_rates_on(day=month_end(month))
+    categories = {
+        choice.member_id: choice.category
+        for choice in SalaryCategoryChoice.objects.filter(member_id__in=ids).select_related(
+            "category"
+        )
+    }
     employment = {e.member_id: e for e in EmploymentData.objects.filter(member_id__in=ids)}
     balances = budget_balances(member_ids=ids)
     inflows = budget_inflows(member_ids=ids, start=months_before(month, months), end=month)
@@ -179,6 +222,16 @@ def member_inputs(*, members: list[Member], month: date, months: int) -> list[Me
             ),
             previous=previous.get(member.pk),
             expenses=expenses.get(member.pk, []),
+            insurer=_insurer_of(employment.get(member.pk), insurers),
+            category=categories.get(member.pk),
         )
         for member in members
     ]
+
+
+def _insurer_of(
+    employment: EmploymentData | None, insurers: dict[str, HealthInsurerRate]
+) -> HealthInsurerRate | None:
+    if employment is None or not employment.health_insurer:
+        return None
+    return insurers.get(insurer_key(employment.health_insurer))

@@ -4,8 +4,10 @@ rejection of single lines.
 The salary rule (domain-de.md §7): the monthly employer-cost target is the average budget
 inflow of the last N complete months, capped by the budget balance less the cooperative's
 reserve and by the gross the member asked not to exceed; the gross is the inverse of the
-employer-cost function. A run is computed in chunks, each committed on its own, so a crash
-leaves finished chunks in place and the rerun computes only the members still missing.
+employer-cost function. Where the cooperative offers salary categories, a member's chosen
+category replaces the average (still capped by the budget). A run is computed in chunks, each
+committed on its own, so a crash leaves finished chunks in place and the rerun computes only
+the members still missing.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ from ledger.models import AccountKind, SourceType
 from members.models import EmploymentData
 from payroll import notifications, selectors
 from payroll.calculation import Employee, Levies, Rates, gross_for_employer_cost, gross_to_net
-from payroll.models import PayrollLine, PayrollRun, PayrollSettings, Warning
+from payroll.models import (
+    HealthInsurerRate,
+    PayrollLine,
+    PayrollRun,
+    PayrollSettings,
+    SalaryRule,
+    Warning,
+)
 from payroll.selectors import MemberInputs, month_end
 from tenancy.models import Cooperative, User
 from tenancy.scope import tenant_scope
@@ -73,16 +82,26 @@ def month_start(value: date) -> date:
 # --- The salary rule -------------------------------------------------------------------------
 
 
-def employee_of(employment: EmploymentData, state: str) -> Employee:
+def employee_of(
+    employment: EmploymentData, state: str, insurer: HealthInsurerRate | None = None
+) -> Employee:
+    """The insurer's dated additional rate wins over the rate the member typed in."""
     return Employee(
         tax_class=employment.tax_class,
-        kv_additional=employment.health_insurer_additional_rate,
+        kv_additional=(
+            insurer.additional_rate if insurer else employment.health_insurer_additional_rate
+        ),
         childless=employment.childless,
         pv_children=employment.number_of_children,
         tax_children=Decimal(employment.child_allowances),
         church_tax=employment.church_tax,
         state=state,
     )
+
+
+def levies_of(settings: PayrollSettings, insurer: HealthInsurerRate | None) -> Levies:
+    u1, u2 = (insurer.u1_rate, insurer.u2_rate) if insurer else (settings.u1_rate, settings.u2_rate)
+    return Levies(u1=u1 if settings.u1_liable else ZERO, u2=u2, accident=settings.accident_rate)
 
 
 def _tax_fingerprint(employment: EmploymentData) -> list[str]:
@@ -127,15 +146,33 @@ def salary_line(
             line.warnings.append(Warning.NO_IBAN.value)
         line.details = {"expense_ids": expense_ids}
         return line
-    employee = employee_of(employment, settings.state)
-    levies = Levies(u1=settings.u1_rate, u2=settings.u2_rate, accident=settings.accident_rate)
+    insurer = inputs.insurer
+    employee = employee_of(employment, settings.state, insurer)
+    levies = levies_of(settings, insurer)
+    if employment.health_insurer and insurer is None:
+        warnings.append(Warning.INSURER_UNKNOWN)
     available = max(before - settings.reserve, ZERO)
-    target = min(inputs.average_inflow, available)
-    if inputs.average_inflow > available:
-        warnings.append(Warning.SHORTFALL)
-    gross = gross_for_employer_cost(target, employee, rates, levies)
-    if employment.salary_limit is not None and gross > employment.salary_limit:
-        gross = employment.salary_limit
+    category = inputs.category if settings.salary_rule != SalaryRule.AVERAGE else None
+    # The member's "highest gross wanted" bounds the search itself (see
+    # gross_for_employer_cost: capping afterwards could raise the cost).
+    limit = employment.salary_limit
+    if category is not None:
+        # The chosen category, but never more than the budget holds and never more gross.
+        limit = category.gross if limit is None else min(limit, category.gross)
+        cost = gross_to_net(limit, employee, rates, levies).employer_cost
+        target = min(cost, available)
+        gross = limit
+        if cost > available:
+            warnings.append(Warning.CATEGORY_NOT_COVERED)
+            gross = gross_for_employer_cost(target, employee, rates, levies, upper=limit)
+    elif settings.salary_rule == SalaryRule.CATEGORIES:
+        target = gross = ZERO
+        warnings.append(Warning.NO_CATEGORY)
+    else:
+        target = min(inputs.average_inflow, available)
+        if inputs.average_inflow > available:
+            warnings.append(Warning.SHORTFALL)
+        gross = gross_for_employer_cost(target, employee, rates, levies, upper=limit)
     result = gross_to_net(gross, employee, rates, levies)
     if employment.contract_hours is not None:
         hours = employment.contract_hours
@@ -174,6 +211,9 @@ def salary_line(
         "tax_data": fingerprint,
         "target": str(target),
         "reserve": str(settings.reserve),
+        "rule": "category" if category is not None else settings.salary_rule,
+        "category": category.name if category is not None else "",
+        "insurer": insurer.insurer.name if insurer is not None else "",
         "branches": {
             name: {
                 "base": str(branch.base),
@@ -234,6 +274,7 @@ def payroll_run_compute(
     minimum_wage = selectors.minimum_wage_on(day=pay_day)
     with tenant_scope(cooperative):
         settings = payroll_settings(cooperative=cooperative)
+        insurers = selectors.insurer_rates_on(day=pay_day)
         run, _created = PayrollRun.objects.get_or_create(cooperative=cooperative, month=month)
     while run.status == PayrollRun.Status.COMPUTING:
         with tenant_scope(cooperative):
@@ -249,7 +290,10 @@ def payroll_run_compute(
                 _finish(run)
                 break
             inputs = selectors.member_inputs(
-                members=missing, month=month, months=settings.averaging_months
+                members=missing,
+                month=month,
+                months=settings.averaging_months,
+                insurers=insurers,
             )
             lines = [
                 salary_line(inputs=item, settings=settings, rates=rates, minimum_wage=minimum_wage)

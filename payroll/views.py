@@ -16,10 +16,10 @@ from core.downloads import attachment
 from core.exceptions import ApplicationError
 from core.policies import ACCOUNTANT, MEMBER, STAFF, role_policy
 from members import access as member_access
-from payroll import access, documents, handoff, planner, selectors, services
-from payroll.calculation import Employee, Levies, gross_to_net
-from payroll.forms import CalculatorForm, CertifiedResultsForm, PlannerForm
-from payroll.models import PayrollLine, PayrollRun
+from payroll import access, categories, documents, handoff, planner, selectors, services
+from payroll.calculation import Employee, gross_to_net
+from payroll.forms import CalculatorForm, CertifiedResultsForm, PlannerForm, SalaryCategoryForm
+from payroll.models import PayrollLine, PayrollRun, SalaryRule
 
 
 def payslip_response(line: PayrollLine) -> HttpResponse:
@@ -164,6 +164,51 @@ def salary_planner(request):
     )
 
 
+def none_label(rule: str) -> str:
+    if rule == SalaryRule.BOTH:
+        return _("No category: the cooperative's averaging rule")
+    return _("No category: no salary for now")
+
+
+@role_policy(MEMBER)
+def salary_category(request):
+    """The salary categories offered, priced for the member and checked against their budget
+    and forecast; the member chooses one (or none)."""
+    member = member_access.own_member(user=request.user)
+    try:
+        offer = categories.salary_category_offer(member=member)
+    except ApplicationError as exc:  # e.g. no contribution rates for this year yet
+        messages.error(request, exc.message)
+        return redirect("portal:salary")
+    rule = services.payroll_settings(cooperative=member.cooperative).salary_rule
+    initial = {"category": str(offer.chosen.category_id) if offer.chosen else "none"}
+    form = SalaryCategoryForm(initial=initial, options=offer.options, allow_none=none_label(rule))
+    if request.method == "POST" and offer.offered:
+        form = SalaryCategoryForm(request.POST, options=offer.options, allow_none=none_label(rule))
+        if form.is_valid():
+            try:
+                chosen = categories.salary_category_choose(
+                    member=member, category=form.chosen(), actor=request.user
+                )
+            except ApplicationError as exc:
+                form.add_error("category", exc.message)
+            else:
+                if chosen is None:
+                    messages.success(request, _("You have no salary category now."))
+                else:
+                    messages.success(
+                        request,
+                        _("You chose %(category)s. It applies from the next payroll.")
+                        % {"category": chosen.category},
+                    )
+                return redirect("portal:salary_category")
+    return render(
+        request,
+        "payroll/category.html",
+        {"member": member, "offer": offer, "form": form},
+    )
+
+
 @role_policy(STAFF)
 def calculator(request):
     """Staff's gross-to-net calculator: the shadow payroll for any data, with the cooperative's
@@ -182,7 +227,7 @@ def calculator(request):
             church_tax=data["church_tax"],
             state=data["state"],
         )
-        levies = Levies(u1=settings.u1_rate, u2=settings.u2_rate, accident=settings.accident_rate)
+        levies = services.levies_of(settings, None)
         try:
             rates = selectors.rates_on(day=timezone.localdate())
             result = gross_to_net(data["gross"], employee, rates, levies)

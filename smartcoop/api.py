@@ -23,6 +23,11 @@ urlpatterns = [
     path("members/<int:pk>/budget/", ledger_api.MemberBudgetApi.as_view(), name="member-budget"),
     path("members/me/salaries/", payroll_api.OwnSalaryListApi.as_view(), name="salary-list"),
     path("members/me/salary-plan/", payroll_api.OwnSalaryPlanApi.as_view(), name="salary-plan"),
+    path(
+        "members/me/salary-category/",
+        payroll_api.OwnSalaryCategoryApi.as_view(),
+        name="salary-category",
+    ),
     path("members/me/expenses/", expense_api.OwnExpenseListApi.as_view(), name="expense-list"),
     path(
         "members/me/expenses/<int:pk>/receipt/",

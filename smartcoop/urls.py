@@ -59,6 +59,7 @@ portal_patterns = (
         path("budget/", ledger_views.budget, name="budget"),
         path("salary/", payroll_views.salary, name="salary"),
         path("salary/planner/", payroll_views.salary_planner, name="salary_planner"),
+        path("salary/category/", payroll_views.salary_category, name="salary_category"),
         path("payroll/calculator/", payroll_views.calculator, name="payroll_calculator"),
         path("expenses/", expense_views.claims, name="expenses"),
         path("expenses/<int:pk>/receipt", expense_views.receipt, name="expense_receipt"),

@@ -133,7 +133,9 @@ def test_approval_then_payment_activates_with_the_next_number(coop_a, sabine, al
         assert member.status == S.ACTIVE
         assert member.member_number == alice.member.member_number + 1
         # Admitted when the last condition was met: the payment, as it came after approval.
-        assert member.joined_on == max(date(2026, 11, 3), member.decided_at.date())
+        assert member.joined_on == max(
+            date(2026, 11, 3), timezone.localtime(member.decided_at).date()
+        )
 
 
 def test_payment_before_approval_activates_on_approval(coop_a, sabine):

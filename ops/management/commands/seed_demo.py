@@ -6,7 +6,9 @@ The two active members joined about a year and a half ago; their budgets receive
 payments every month since (posted as paid revenue less the cooperative's fee), and the payroll
 of the last twelve months (from the first year with contribution rates) was computed, submitted
 by one staff member and approved by another like a real month-end. Last month's run waits as a
-draft for staff to submit and approve.
+draft for staff to submit and approve. The members' insurers are in the dated insurers' table,
+and from now on members may choose a salary category: the second member has chosen the smallest
+their money sustains.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ledger import services as ledger_services
 from ledger.models import FeeRule
 from members import services as member_services
 from members.models import Member
+from payroll.models import PayrollSettings
 from tenancy import services
 from tenancy.models import Cooperative, Role, User
 from tenancy.scope import tenant_scope
@@ -119,6 +122,14 @@ EMPLOYMENT = {
     },
 }
 HISTORY_MONTHS = 12
+# The demo members' insurers with their 2026 additional rates; the U1/U2 levies are demo
+# values (each insurer publishes its own).
+INSURERS = {
+    "Techniker Krankenkasse": ("", Decimal("2.69"), Decimal("1.80"), Decimal("0.24")),
+    "AOK Nordost": ("", Decimal("3.50"), Decimal("2.10"), Decimal("0.39")),
+}
+# Salary categories offered besides the averaging rule (gross per month).
+CATEGORIES = {"Basic": Decimal("1200.00"), "Standard": Decimal("2000.00")}
 
 
 def _receipt_png() -> bytes:
@@ -644,7 +655,7 @@ class Command(BaseCommand):
     def _payroll(self, cooperative, *, operator) -> None:
         """A year of approved salaries and last month's draft (see the module docstring)."""
         from payroll import services as payroll_services
-        from payroll.models import ContributionRates, PayrollRun, PayrollSettings
+        from payroll.models import ContributionRates, PayrollRun
 
         with tenant_scope(cooperative):
             if PayrollRun.objects.exists():
@@ -652,6 +663,7 @@ class Command(BaseCommand):
             PayrollSettings.objects.get_or_create(
                 cooperative=cooperative,
                 defaults={
+                    "u1_liable": True,
                     "u2_rate": Decimal("0.24"),
                     "accident_rate": Decimal("0.60"),
                     "reserve": Decimal("500.00"),
@@ -662,6 +674,7 @@ class Command(BaseCommand):
                     "lodas_wage_type_expenses": "9600",
                 },
             )
+            self._insurers(cooperative)
             # Four eyes: Sabine prepares the month, Paul approves it.
             preparer = User.objects.get(email=f"staff@{cooperative.slug}.example")
             approver = User.objects.get(email=f"payroll@{cooperative.slug}.example")
@@ -699,6 +712,41 @@ class Command(BaseCommand):
                 run = payroll_services.payroll_run_approve(run=run, actor=approver)
                 if back == 2:
                     self._certified(run, approver)
+            self._categories(cooperative, members["member2"])
+
+    def _insurers(self, cooperative) -> None:
+        from payroll.models import HealthInsurer, HealthInsurerRate
+
+        for name, (number, additional, u1, u2) in INSURERS.items():
+            insurer = HealthInsurer.objects.create(
+                cooperative=cooperative, name=name, company_number=number
+            )
+            HealthInsurerRate.objects.create(
+                cooperative=cooperative,
+                insurer=insurer,
+                valid_from=date(2026, 1, 1),
+                additional_rate=additional,
+                u1_rate=u1,
+                u2_rate=u2,
+            )
+
+    def _categories(self, cooperative, member) -> None:
+        """From now on members may choose a category; the second member takes the smallest
+        (checked against budget and forecast) from the next payroll on."""
+        from payroll import categories
+        from payroll.models import SalaryCategory
+
+        for name, gross in CATEGORIES.items():
+            SalaryCategory.objects.create(cooperative=cooperative, name=name, gross=gross)
+        PayrollSettings.objects.filter(cooperative=cooperative).update(salary_rule="both")
+        if member is None:
+            return
+        offer = categories.salary_category_offer(member=member)
+        affordable = [o.category for o in offer.options if o.sustainable]
+        if affordable:
+            categories.salary_category_choose(
+                member=member, category=affordable[0], actor=member.user
+            )
 
     def _expenses(self, cooperative) -> None:
         """Three claims of the first member: one approved (paid with the next salary), one
