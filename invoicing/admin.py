@@ -22,10 +22,24 @@ from invoicing.models import (
 
 @admin.register(Client, site=site)
 class ClientAdmin(StaffModelAdmin):
-    list_display = ["name", "kind", "city", "country", "vat_id", "vat_id_checked_at"]
+    list_display = [
+        "name",
+        "kind",
+        "city",
+        "country",
+        "vat_id",
+        "vat_id_checked_at",
+        "debtor_number",
+    ]
     list_filter = ["kind", "country"]
-    search_fields = ["name", "vat_id", "invoice_email"]
-    readonly_fields = ["vat_id_checked_at", "vat_id_check_result", "created_by", "created_at"]
+    search_fields = ["name", "vat_id", "invoice_email", "debtor_number"]
+    readonly_fields = [
+        "vat_id_checked_at",
+        "vat_id_check_result",
+        "created_by",
+        "created_at",
+        "debtor_number",
+    ]
 
     def save_model(self, request, obj, form, change):
         try:

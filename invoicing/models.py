@@ -57,12 +57,20 @@ class Client(TenantModel):
         verbose_name=_("created by member"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The client's personal account in the tax adviser's books, given on the first DATEV
+    # export that needs it and never changed (DATEV's open items hang on it).
+    debtor_number = models.PositiveIntegerField(
+        _("DATEV debtor number"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["name"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "debtor_number"], name="client_debtor_number_unique"
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="public") | ~Q(leitweg_id=""), name="client_public_has_leitweg_id"
             ),

@@ -3,6 +3,7 @@ transaction with a reason, lock months, and keep fee rules and the chart of acco
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
@@ -11,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_site import StaffModelAdmin, site
 from core.exceptions import ApplicationError
 from ledger import services
-from ledger.models import Account, Entry, FeeRule, LedgerSettings, PeriodLock, Transaction
+from ledger.models import (
+    DATEV_DEFAULTS,
+    Account,
+    DatevAccount,
+    Entry,
+    FeeRule,
+    LedgerSettings,
+    PeriodLock,
+    Transaction,
+)
 from members.forms import DecisionForm
 
 
@@ -148,7 +158,40 @@ class FeeRuleAdmin(StaffModelAdmin):
 
 @admin.register(LedgerSettings, site=site)
 class LedgerSettingsAdmin(StaffModelAdmin):
-    list_display = ["__str__", "chart"]
+    list_display = ["__str__", "chart", "datev_consultant_number", "datev_client_number"]
+    fieldsets = [
+        (None, {"fields": ["chart", "fiscal_year_start_month"]}),
+        (_("DATEV"), {"fields": ["datev_consultant_number", "datev_client_number"]}),
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class DatevAccountForm(forms.ModelForm):
+    """One account per purpose and cooperative; the cooperative is not a form field, so the
+    constraint is checked here rather than by the database."""
+
+    def clean_purpose(self):
+        purpose = self.cleaned_data["purpose"]
+        clash = DatevAccount.objects.filter(purpose=purpose).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(gettext("This purpose already has an account."))
+        return purpose
+
+
+@admin.register(DatevAccount, site=site)
+class DatevAccountAdmin(StaffModelAdmin):
+    """Accounts of the DATEV export that differ from the chart's defaults (ADR 0023)."""
+
+    form = DatevAccountForm
+    list_display = ["purpose", "number", "default_skr03", "default_skr04"]
+    staff_can_delete = True
+
+    @admin.display(description=_("default SKR03"))
+    def default_skr03(self, obj) -> str:
+        return DATEV_DEFAULTS[obj.purpose][0]
+
+    @admin.display(description=_("default SKR04"))
+    def default_skr04(self, obj) -> str:
+        return DATEV_DEFAULTS[obj.purpose][1]

@@ -5,15 +5,19 @@ Pure: bookings in, bytes out. Which ledger entries become which bookings is deci
 headings, one line per booking, `;`-separated, text in double quotes, CRLF, Windows-1252
 (domain-de.md §5). Amounts are positive with a decimal comma; the Soll/Haben mark says on
 which side of `Konto` the amount stands. A file holds at most 99,999 bookings of one fiscal
-year, so `batches` splits longer lists."""
+year, so `batches` splits longer lists.
+
+The debtor master data (category 16, "Debitoren/Kreditoren", version 5) goes beside it: one line
+per personal account with name, address, VAT id and payment terms."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import BinaryIO
 
 MAX_BOOKINGS = 99_999
 ENCODING = "cp1252"
@@ -258,6 +262,32 @@ def batch(header: Header, bookings: list[Booking]) -> bytes:
     return b"".join(out)
 
 
+def write_batches(
+    header: Header, bookings: Iterable[Booking], open_file: Callable[[int], BinaryIO]
+) -> int:
+    """Write the bookings line by line into files of at most MAX_BOOKINGS each, opened with
+    `open_file(n)` for n = 1, 2, …; memory stays flat however many there are. Returns how
+    many files were written (at least one, with only the headings when there is nothing)."""
+    head = _line(header_fields(header)) + _line(f'"{c}"' for c in COLUMNS)
+    number, in_file, out = 1, 0, open_file(1)
+    out.write(head)
+    try:
+        for booking in bookings:
+            if not header.date_from <= booking.document_date <= header.date_to:
+                raise DatevFormatError(f"booking of {booking.document_date} outside the period")
+            if in_file == MAX_BOOKINGS:
+                out.close()
+                number += 1
+                out = open_file(number)
+                out.write(head)
+                in_file = 0
+            out.write(_line(booking_fields(booking)))
+            in_file += 1
+    finally:
+        out.close()
+    return number
+
+
 def batches(header: Header, bookings: Iterable[Booking]) -> Iterator[tuple[int, bytes]]:
     """Files of at most MAX_BOOKINGS bookings each, numbered from 1; `bookings` sorted by date
     and within one calendar year."""
@@ -271,3 +301,212 @@ def batches(header: Header, bookings: Iterable[Booking]) -> Iterator[tuple[int, 
             chunk = []
     if chunk or number == 0:
         yield number + 1, batch(header, chunk)
+
+
+# --- Debtor master data (category 16) ------------------------------------------------------
+
+
+def _bank_columns(n: int) -> list[str]:
+    return [
+        f"Bankleitzahl {n}",
+        f"Bankbezeichnung {n}",
+        f"Bank-Kontonummer {n}",
+        f"Länderkennzeichen {n}",
+        f"IBAN-Nr. {n}",
+        "Leerfeld",
+        f"SWIFT-Code {n}",
+        f"Abw. Kontoinhaber {n}",
+        f"Kennz. Hauptbankverb. {n}",
+        f"Bankverb {n} Gültig von",
+        f"Bankverb {n} Gültig bis",
+    ]
+
+
+_INVOICE_ADDRESS = (
+    "Abweichende Anrede",
+    "Adressart",
+    "Straße",
+    "Postfach",
+    "Postleitzahl",
+    "Ort",
+    "Land",
+    "Versandzusatz",
+    "Adresszusatz",
+    "Abw. Zustellbezeichnung 1",
+    "Abw. Zustellbezeichnung 2",
+    "Adresse Gültig von",
+    "Adresse Gültig bis",
+)
+
+MASTER_COLUMNS: tuple[str, ...] = (
+    "Konto",
+    "Name (Adressattyp Unternehmen)",
+    "Unternehmensgegenstand",
+    "Name (Adressattyp natürl. Person)",
+    "Vorname (Adressattyp natürl. Person)",
+    "Name (Adressattyp keine Angabe)",
+    "Adressattyp",
+    "Kurzbezeichnung",
+    "EU-Land",
+    "EU-UStID",
+    "Anrede",
+    "Titel/Akad. Grad",
+    "Adelstitel",
+    "Namensvorsatz",
+    "Adressart",
+    "Straße",
+    "Postfach",
+    "Postleitzahl",
+    "Ort",
+    "Land",
+    "Versandzusatz",
+    "Adresszusatz",
+    "Abweichende Anrede",
+    "Abw. Zustellbezeichnung 1",
+    "Abw. Zustellbezeichnung 2",
+    "Kennz. Korrespondenzadresse",
+    "Adresse Gültig von",
+    "Adresse Gültig bis",
+    *(
+        name
+        for kind in ("Telefon", "Telefon GL", "E-Mail", "Internet", "Fax", "Sonstige")
+        for name in (kind, f"Bemerkung ({kind})")
+    ),
+    *(column for n in range(1, 6) for column in _bank_columns(n)),
+    "Leerfeld",
+    "Briefanrede",
+    "Grußformel",
+    "Kunden-/Lief.-Nr.",
+    "Steuernummer",
+    "Sprache",
+    "Ansprechpartner",
+    "Vertreter",
+    "Sachbearbeiter",
+    "Diverse-Konto",
+    "Ausgabeziel",
+    "Währungssteuerung",
+    "Kreditlimit (Debitor)",
+    "Zahlungsbedingung",
+    "Fälligkeit in Tagen (Debitor)",
+    "Skonto in Prozent (Debitor)",
+    "Kreditoren-Ziel 1 Tg.",
+    "Kreditoren-Skonto 1 %",
+    "Kreditoren-Ziel 2 Tg.",
+    "Kreditoren-Skonto 2 %",
+    "Kreditoren-Ziel 3 Brutto Tg.",
+    "Kreditoren-Ziel 4 Tg.",
+    "Kreditoren-Skonto 4 %",
+    "Kreditoren-Ziel 5 Tg.",
+    "Kreditoren-Skonto 5 %",
+    "Mahnung",
+    "Kontoauszug",
+    "Mahntext 1",
+    "Mahntext 2",
+    "Mahntext 3",
+    "Kontoauszugstext",
+    "Mahnlimit Betrag",
+    "Mahnlimit %",
+    "Zinsberechnung",
+    "Mahnzinssatz 1",
+    "Mahnzinssatz 2",
+    "Mahnzinssatz 3",
+    "Lastschrift",
+    "Leerfeld",
+    "Mandantenbank",
+    "Zahlungsträger",
+    *(f"Indiv. Feld {n}" for n in range(1, 16)),
+    *(f"{name} (Rechnungsadresse)" for name in _INVOICE_ADDRESS),
+    *(column for n in range(6, 11) for column in _bank_columns(n)),
+    "Nummer Fremdsystem",
+    "Insolvent",
+    *(f"SEPA-Mandatsreferenz {n}" for n in range(1, 11)),
+    "Verknüpftes OPOS-Konto",
+    "Mahnsperre bis",
+    "Lastschriftsperre bis",
+    "Zahlungssperre bis",
+    "Gebührenberechnung",
+    "Mahngebühr 1",
+    "Mahngebühr 2",
+    "Mahngebühr 3",
+    "Pauschalenberechnung",
+    "Verzugspauschale 1",
+    "Verzugspauschale 2",
+    "Verzugspauschale 3",
+    "Alternativer Suchname",
+    "Status",
+    "Anschrift manuell geändert (Korrespondenzadresse)",
+    "Anschrift individuell (Korrespondenzadresse)",
+    "Anschrift manuell geändert (Rechnungsadresse)",
+    "Anschrift individuell (Rechnungsadresse)",
+    "Fristberechnung bei Debitor",
+    "Mahnfrist 1",
+    "Mahnfrist 2",
+    "Mahnfrist 3",
+    "Letzte Frist",
+)
+_MASTER_INDEX = {name: i for i, name in enumerate(MASTER_COLUMNS) if name != "Leerfeld"}
+# DATEV's language codes in the master data.
+_LANGUAGES = {"de": "1", "fr": "4", "en": "5", "es": "10", "it": "19"}
+
+
+@dataclass(frozen=True)
+class Debtor:
+    number: str
+    name: str
+    is_company: bool
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""  # ISO 3166 alpha-2
+    vat_id: str = ""  # with its country prefix, e.g. "ATU12345678"
+    email: str = ""
+    language: str = ""
+    payment_terms_days: int | None = None
+    client_reference: str = ""
+
+
+def master_header_fields(header: Header) -> list[str]:
+    fields = header_fields(header)
+    fields[2], fields[3], fields[4] = "16", '"Debitoren/Kreditoren"', "5"
+    # Master data has no period and no booking type.
+    fields[14] = fields[15] = ""
+    fields[18] = ""
+    return fields
+
+
+def debtor_fields(debtor: Debtor) -> list[str]:
+    if not debtor.number.isascii() or not debtor.number.isdigit():
+        raise DatevFormatError(f"a debtor number is digits: {debtor.number!r}")
+    fields = [""] * len(MASTER_COLUMNS)
+
+    def put(column: str, value: str) -> None:
+        fields[_MASTER_INDEX[column]] = value
+
+    put("Konto", debtor.number)
+    if debtor.is_company:
+        put("Name (Adressattyp Unternehmen)", text(debtor.name, 50))
+        put("Adressattyp", "2")
+    else:
+        put("Name (Adressattyp keine Angabe)", text(debtor.name, 50))
+        put("Adressattyp", "0")
+    put("Kurzbezeichnung", text(debtor.name, 15))
+    vat_id = debtor.vat_id.replace(" ", "").upper()
+    put("EU-Land", text(vat_id[:2], 2))
+    put("EU-UStID", text(vat_id[2:], 13))
+    put("Adressart", text("STR", 3))
+    put("Straße", text(debtor.street, 36))
+    put("Postleitzahl", text(debtor.postal_code, 10))
+    put("Ort", text(debtor.city, 30))
+    put("Land", text(debtor.country, 2))
+    put("E-Mail", text(debtor.email, 60))
+    put("Kunden-/Lief.-Nr.", text(debtor.client_reference, 15))
+    put("Sprache", _LANGUAGES.get(debtor.language, ""))
+    if debtor.payment_terms_days is not None:
+        put("Fälligkeit in Tagen (Debitor)", str(debtor.payment_terms_days))
+    return fields
+
+
+def master_data(header: Header, debtors: Iterable[Debtor]) -> bytes:
+    out = [_line(master_header_fields(header)), _line(f'"{c}"' for c in MASTER_COLUMNS)]
+    out += [_line(debtor_fields(d)) for d in debtors]
+    return b"".join(out)

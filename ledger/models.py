@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -88,16 +89,88 @@ ACCOUNT_DEFAULTS: dict[str, tuple[str, str, str]] = {
 MEMBER_KINDS = (AccountKind.MEMBER_BUDGET, AccountKind.MEMBER_PENDING)
 
 
+class DatevPurpose(models.TextChoices):
+    """Accounts the DATEV export needs besides the ledger's own (ADR 0023)."""
+
+    REVENUE_19 = "revenue_19", _("Revenue 19 % VAT (automatic account)")
+    REVENUE_7 = "revenue_7", _("Revenue 7 % VAT (automatic account)")
+    REVENUE_REVERSE_CHARGE = "revenue_ae", _("Revenue, EU reverse charge")
+    REVENUE_NOT_TAXABLE = "revenue_o", _("Revenue not taxable in Germany")
+    REVENUE_EXEMPT = "revenue_e", _("Revenue exempt from VAT")
+    GUARANTEE_CONTRIBUTION = "guarantee_expense", _("Contributions to the guarantee fund")
+    SALARIES = "salaries", _("Salaries")
+    SOCIAL_COSTS = "social_costs", _("Statutory social costs")
+    ACCIDENT_INSURANCE = "accident_insurance", _("Accident insurance (BG)")
+    MEMBER_CLEARING = "member_clearing", _("Clearing account for member budgets")
+    EXPENSE_TRAVEL = "expense_travel", _("Expenses: travel")
+    EXPENSE_MATERIALS = "expense_materials", _("Expenses: materials and supplies")
+    EXPENSE_EQUIPMENT = "expense_equipment", _("Expenses: tools and equipment")
+    EXPENSE_SOFTWARE = "expense_software", _("Expenses: software and subscriptions")
+    EXPENSE_COMMUNICATION = "expense_communication", _("Expenses: phone and internet")
+    EXPENSE_TRAINING = "expense_training", _("Expenses: training and literature")
+    EXPENSE_OTHER = "expense_other", _("Expenses: other")
+
+
+# purpose → (SKR03, SKR04), domain-de.md §5; the tax adviser may choose others per cooperative.
+DATEV_DEFAULTS: dict[str, tuple[str, str]] = {
+    DatevPurpose.REVENUE_19: ("8400", "4400"),
+    DatevPurpose.REVENUE_7: ("8300", "4300"),
+    DatevPurpose.REVENUE_REVERSE_CHARGE: ("8336", "4336"),
+    DatevPurpose.REVENUE_NOT_TAXABLE: ("8338", "4338"),
+    DatevPurpose.REVENUE_EXEMPT: ("8100", "4100"),
+    DatevPurpose.GUARANTEE_CONTRIBUTION: ("4900", "6300"),
+    DatevPurpose.SALARIES: ("4120", "6020"),
+    DatevPurpose.SOCIAL_COSTS: ("4130", "6110"),
+    DatevPurpose.ACCIDENT_INSURANCE: ("4138", "6120"),
+    DatevPurpose.MEMBER_CLEARING: ("1590", "1370"),
+    DatevPurpose.EXPENSE_TRAVEL: ("4660", "6650"),
+    DatevPurpose.EXPENSE_MATERIALS: ("4980", "6850"),
+    DatevPurpose.EXPENSE_EQUIPMENT: ("4985", "6845"),
+    DatevPurpose.EXPENSE_SOFTWARE: ("4964", "6837"),
+    DatevPurpose.EXPENSE_COMMUNICATION: ("4920", "6805"),
+    DatevPurpose.EXPENSE_TRAINING: ("4945", "6821"),
+    DatevPurpose.EXPENSE_OTHER: ("4900", "6300"),
+}
+# Automatic revenue accounts: DATEV takes the VAT out of the gross at this rate itself.
+DATEV_AUTOMATIC_RATES = {
+    DatevPurpose.REVENUE_19: Decimal("19"),
+    DatevPurpose.REVENUE_7: Decimal("7"),
+}
+
+
 class LedgerSettings(TenantModel):
     chart = models.CharField(
         _("chart of accounts"), max_length=5, choices=Chart.choices, default=Chart.SKR03
+    )
+    datev_consultant_number = models.PositiveIntegerField(
+        _("DATEV consultant number"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1001), MaxValueValidator(9_999_999)],
+        help_text=_("Beraternummer of the tax adviser (1001–9999999)."),
+    )
+    datev_client_number = models.PositiveIntegerField(
+        _("DATEV client number"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99_999)],
+        help_text=_("Mandantennummer of the cooperative at the tax adviser (1–99999)."),
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
 
     class Meta:
         verbose_name = _("ledger settings")
         verbose_name_plural = _("ledger settings")
         constraints = [
-            models.UniqueConstraint(fields=["cooperative"], name="ledgersettings_one_per_coop")
+            models.UniqueConstraint(fields=["cooperative"], name="ledgersettings_one_per_coop"),
+            models.CheckConstraint(
+                condition=Q(fiscal_year_start_month__gte=1, fiscal_year_start_month__lte=12),
+                name="ledgersettings_fiscal_month_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -344,3 +417,27 @@ class FeeRule(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.category or '—'}: {self.percentage} %"
+
+
+class DatevAccount(TenantModel):
+    """The cooperative's own account for a DATEV purpose, where the tax adviser wants another
+    than the default of the chart in use."""
+
+    purpose = models.CharField(_("purpose"), max_length=30, choices=DatevPurpose.choices)
+    number = models.CharField(
+        _("account number"),
+        max_length=8,
+        validators=[RegexValidator(r"^[0-9]{4,8}$", _("An account number has 4 to 8 digits."))],
+        help_text=_("Number in the chart of accounts chosen in the ledger settings."),
+    )
+
+    class Meta:
+        verbose_name = _("DATEV account")
+        verbose_name_plural = _("DATEV accounts")
+        ordering = ["purpose"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "purpose"], name="datevaccount_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {self.number}"

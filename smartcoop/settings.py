@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "guarantee",
     "payroll",
     "expenses",
+    "reports",
     "ops",
 ]
 

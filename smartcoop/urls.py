@@ -12,6 +12,7 @@ from invoicing import views as invoicing_views
 from ledger import views as ledger_views
 from members import views as member_views
 from payroll import views as payroll_views
+from reports import views as report_views
 from tenancy import views as tenancy_views
 
 
@@ -132,6 +133,7 @@ portal_patterns = (
             "api-tokens/<int:pk>/revoke/", tenancy_views.api_token_revoke, name="api_token_revoke"
         ),
         path("accountant/", tenancy_views.accountant_home, name="accountant_home"),
+        path("accountant/datev/", report_views.datev, name="datev_export"),
         path("cooperative/logo/", tenancy_views.cooperative_logo, name="cooperative_logo"),
     ],
     "portal",

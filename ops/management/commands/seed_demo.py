@@ -26,7 +26,7 @@ from invoicing import services as invoicing_services
 from invoicing.invoice_services import LineValues
 from invoicing.models import Client, Invoice, InvoicingSettings, Job
 from ledger import services as ledger_services
-from ledger.models import FeeRule
+from ledger.models import FeeRule, LedgerSettings
 from members import services as member_services
 from members.models import Member
 from payroll.models import PayrollSettings
@@ -209,6 +209,14 @@ class Command(BaseCommand):
         40 € monthly minimum and an 8,400 € yearly cap, plus a 6.5 % category, in coop-nord."""
         with tenant_scope(cooperative):
             ledger_services.accounts_ensure(cooperative=cooperative)
+            # Demo numbers of a tax adviser's office, so the DATEV export works out of the box.
+            LedgerSettings.objects.update_or_create(
+                cooperative=cooperative,
+                defaults={
+                    "datev_consultant_number": 29098,
+                    "datev_client_number": 10001 if cooperative.slug == "smart-demo" else 10002,
+                },
+            )
             if FeeRule.objects.exists():
                 return
             if cooperative.slug == "smart-demo":
