@@ -18,6 +18,7 @@ from inspect import isclass
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -80,7 +81,15 @@ class RolePolicyPermission(BasePermission):
     """Default DRF permission: the view's `role_policy`, and nothing for views without one.
     A view that reads for more roles than may write sets `write_role_policy` as well."""
 
+    message = None
+
     def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if request.method not in SAFE_METHODS and getattr(token, "access", None) == "read":
+            # A read-only token is refused every write, whatever the person's role allows.
+            raise exceptions.PermissionDenied(
+                gettext("This API token may only read."), code="token_read_only"
+            )
         policy = getattr(view, "role_policy", None)
         if request.method not in SAFE_METHODS and hasattr(view, "write_role_policy"):
             policy = view.write_role_policy

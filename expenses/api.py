@@ -11,6 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.policies import MEMBER
 from expenses import access, services
 from expenses.forms import ExpenseClaimForm
@@ -90,7 +91,9 @@ class OwnExpenseListApi(APIView):
         request={"multipart/form-data": ClaimCreateSerializer},
         responses={201: ClaimSerializer},
         operation_id="members_me_expenses_create",
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
+    @idempotent
     def post(self, request):
         member = member_access.own_member(user=request.user)
         data = ClaimCreateSerializer(data=request.data)

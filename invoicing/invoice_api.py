@@ -10,6 +10,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.policies import ACCOUNTANT, MEMBER, STAFF
 from invoicing import access, delivery, documents, invoice_services, selectors
 from invoicing.invoice_services import LineValues
@@ -214,7 +215,9 @@ class InvoiceListApi(generics.ListAPIView):
         request=InvoiceWriteSerializer,
         responses={201: InvoiceDetailSerializer},
         operation_id="invoices_create",
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
+    @idempotent
     def post(self, request):
         member = member_access.own_member(user=request.user)
         serializer = _write_serializer(request, request.data)
@@ -235,7 +238,9 @@ class InvoiceFromJobApi(APIView):
         request=FromJobSerializer,
         responses={201: InvoiceDetailSerializer},
         operation_id="invoices_from_job",
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
+    @idempotent
     def post(self, request):
         member = member_access.own_member(user=request.user)
         jobs = access.job_queryset(tenancy=request.tenancy, user=request.user).filter(member=member)
@@ -331,7 +336,9 @@ class InvoiceCancelApi(APIView):
         request=ReasonSerializer,
         responses={201: InvoiceDetailSerializer},
         operation_id="invoices_cancel",
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
+    @idempotent
     def post(self, request, pk: int):
         invoice = access.invoice_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
         serializer = ReasonSerializer(data=request.data)
@@ -351,7 +358,9 @@ class InvoiceCreditNoteApi(APIView):
         request=CreditNoteSerializer,
         responses={201: InvoiceDetailSerializer},
         operation_id="invoices_credit_note",
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
+    @idempotent
     def post(self, request, pk: int):
         invoice = access.invoice_get_for(tenancy=request.tenancy, user=request.user, pk=pk)
         serializer = CreditNoteSerializer(data=request.data)

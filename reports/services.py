@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -63,6 +64,7 @@ def datev_package_write(
     date_to: date,
     exported_by: str,
     directory: Path,
+    progress: Callable[[int], None] | None = None,
 ) -> DatevPackage:
     """Write the Buchungsstapel files (one per fiscal and calendar year, split at 99,999
     bookings), the debtor master data and the reconciliation into `directory`."""
@@ -86,7 +88,9 @@ def datev_package_write(
             package.files.append(name)
             return open(directory / name, "wb")
 
-        datev.write_batches(header, export.bookings(), open_file)
+        datev.write_batches(
+            header, _counted(export.bookings(), package.bookings, progress), open_file
+        )
         package.bookings += export.count
         package.reconciliations.append((start, end, export.reconcile()))
     debtors = datev_export.debtor_records()
@@ -99,6 +103,13 @@ def datev_package_write(
     (directory / name).write_bytes(reconciliation_csv(package.reconciliations))
     package.files.append(name)
     return package
+
+
+def _counted(bookings, before: int, progress):
+    for n, booking in enumerate(bookings, start=1):
+        if progress is not None and n % 1000 == 0:
+            progress(before + n)
+        yield booking
 
 
 def reconciliation_csv(parts: list[tuple[date, date, Reconciliation]]) -> bytes:

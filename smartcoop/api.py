@@ -9,6 +9,7 @@ from invoicing import invoice_api
 from ledger import api as ledger_api
 from members import api as members_api
 from payroll import api as payroll_api
+from reports import api as report_api
 from tenancy import api as tenancy_api
 
 app_name = "api"
@@ -40,6 +41,14 @@ urlpatterns = [
         name="salary-payslip",
     ),
     path("payroll/runs/", payroll_api.PayrollRunListApi.as_view(), name="payroll-run-list"),
+    path("reports/", report_api.ReportJobListApi.as_view(), name="report-job-list"),
+    path("cockpit/", report_api.CockpitApi.as_view(), name="cockpit"),
+    path("reports/<int:pk>/", report_api.ReportJobApi.as_view(), name="report-job-detail"),
+    path(
+        "reports/<int:pk>/download/",
+        report_api.ReportDownloadApi.as_view(),
+        name="report-job-download",
+    ),
     path(
         "payroll/runs/<int:pk>/journal/<str:fmt>/",
         payroll_api.PayrollJournalApi.as_view(),

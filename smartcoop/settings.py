@@ -201,6 +201,14 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 # The one place where periodic work is declared; beat copies it into the database, where staff
 # see it in the admin. Times are UTC; every periodic task is idempotent per period (R12).
 CELERY_BEAT_SCHEDULE = {
+    "idempotency-keys-purge": {
+        "task": "tenancy.tasks.idempotency_records_purge_all",
+        "schedule": 86400.0,
+    },
+    "report-jobs-sweep": {
+        "task": "reports.tasks.report_jobs_sweep",
+        "schedule": 300.0,
+    },
     "email-outbox-retry": {
         "task": "core.tasks.email_outbox_flush",
         "schedule": 300.0,

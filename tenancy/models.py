@@ -273,6 +273,10 @@ class ApiToken(models.Model):
 
     PREFIX = "sc"
 
+    class Access(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -280,6 +284,10 @@ class ApiToken(models.Model):
         verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=100)
+    # Tokens made before access levels existed could write; new ones read unless asked.
+    access = models.CharField(
+        _("access"), max_length=5, choices=Access.choices, default=Access.WRITE
+    )
     key_id = models.CharField(_("key id"), max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -348,3 +356,30 @@ pghistory.track(
     pghistory.DeleteEvent(),
     model_name="CooperativeEvent",
 )(Cooperative)
+
+
+class IdempotencyRecord(TenantModel):
+    """The answer to a POST sent with an `Idempotency-Key`: the same key again replays it; the
+    same key with another request is refused (409). Kept a day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)  # 0: the first request is running
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "user", "key"], name="idempotency_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return self.key

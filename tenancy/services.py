@@ -62,7 +62,9 @@ def membership_revoke(*, membership: Membership) -> Membership:
     return membership
 
 
-def api_token_create(*, user: User, name: str, valid_days: int) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, valid_days: int, access: str = ApiToken.Access.READ
+) -> tuple[ApiToken, str]:
     """Create a personal API token; the returned secret string is shown once and never stored."""
     name = name.strip()
     if not name:
@@ -72,10 +74,13 @@ def api_token_create(*, user: User, name: str, valid_days: int) -> tuple[ApiToke
             _("A token is valid for 1 to %(max)d days.") % {"max": API_TOKEN_MAX_DAYS},
             code="invalid_validity",
         )
+    if access not in ApiToken.Access.values:
+        raise ApplicationError(_("Choose read or read and write."), code="invalid_access")
     key_id, secret, raw = ApiToken.new_key()
     token = ApiToken(
         user=user,
         name=name[:100],
+        access=access,
         key_id=key_id,
         expires_at=timezone.now() + timedelta(days=valid_days),
     )

@@ -47,3 +47,16 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def api_tokens_purge_expired() -> int:
     return services.api_tokens_purge_expired()
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def idempotency_records_purge(self, cooperative_id: int) -> int:
+    from core.idempotency import idempotency_records_purge as purge
+
+    return purge()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def idempotency_records_purge_all() -> int:
+    """Daily (beat): forget idempotency keys older than a day."""
+    return each_active_cooperative(idempotency_records_purge)

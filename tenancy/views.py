@@ -73,6 +73,7 @@ def api_tokens(request):
                     user=request.user,
                     name=form.cleaned_data["name"],
                     valid_days=form.cleaned_data["valid_days"],
+                    access=form.cleaned_data["access"],
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)

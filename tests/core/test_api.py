@@ -120,7 +120,9 @@ def test_anonymous_api_calls_are_401(client):
 
 def test_api_token_page_creates_shows_once_and_revokes(client, alice):
     client.force_login(alice.user)
-    response = client.post("/api-tokens/", {"name": "invoice sync", "valid_days": 30})
+    response = client.post(
+        "/api-tokens/", {"name": "invoice sync", "valid_days": 30, "access": "write"}
+    )
     assert response.status_code == 200
     secret = response.context["created_secret"]
     assert secret.startswith("sc_")
@@ -144,3 +146,43 @@ def test_someone_elses_token_cannot_be_revoked(client, alice, carol):
     token, _raw = services.api_token_create(user=carol.user, name="t", valid_days=1)
     client.force_login(alice.user)
     assert client.post(f"/api-tokens/{token.pk}/revoke/").status_code == 404
+
+
+def test_a_read_only_token_reads_but_never_writes(client, alice):
+    _token, read = services.api_token_create(user=alice.user, name="dashboard", valid_days=1)
+    assert client.get("/api/v1/me/", **_bearer(read)).status_code == 200
+    refused = client.patch(
+        "/api/v1/me/", {"language": "en"}, content_type="application/json", **_bearer(read)
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "token_read_only"
+    _token, write = services.api_token_create(
+        user=alice.user, name="sync", valid_days=1, access=ApiToken.Access.WRITE
+    )
+    allowed = client.patch(
+        "/api/v1/me/", {"language": "en"}, content_type="application/json", **_bearer(write)
+    )
+    assert allowed.status_code == 200
+
+
+def test_a_member_token_reaches_only_the_members_own_data(client, alice):
+    """Alice's token, even a writing one, sees Alice's budget and nobody else's member data."""
+    from members.models import Member
+    from tenancy.scope import tenant_scope
+    from tests.conftest import make_person
+
+    other = make_person(alice.cooperative, "olga@example.org", "member", full_name="Olga Ost")
+    _token, raw = services.api_token_create(
+        user=alice.user, name="t", valid_days=1, access=ApiToken.Access.WRITE
+    )
+    assert client.get("/api/v1/members/me/budget/", **_bearer(raw)).status_code == 200
+    with tenant_scope(alice.cooperative):
+        assert Member.objects.filter(pk=other.member.pk).exists()
+    for url in (
+        f"/api/v1/members/{other.member.pk}/",
+        f"/api/v1/members/{other.member.pk}/budget/",
+    ):
+        assert client.get(url, **_bearer(raw)).status_code in (403, 404)
+    listed = client.get("/api/v1/members/", **_bearer(raw)).json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [row["id"] for row in rows] == [alice.member.pk]

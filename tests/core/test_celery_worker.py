@@ -144,3 +144,28 @@ def test_an_issued_invoice_reaches_the_client_through_the_worker(worker, alice, 
         email = InvoiceDelivery.objects.get(invoice=invoice).email
     assert email.to == ["rechnung@atelier.example"]
     assert [a.filename for a in email.attachments.all()] == [f"{invoice.number_text}.zugferd.pdf"]
+
+
+def test_a_report_asked_for_on_the_page_is_written_by_the_worker(worker, bob, erik, login):
+    from reports import jobs
+    from reports.models import ReportJob
+
+    client = login(bob)
+    response = client.post(
+        "/accountant/reports/", {"report": "budgets", "format": "xlsx", "as_of": "2026-06-30"}
+    )
+    assert response.status_code == 302
+    with tenant_scope(bob.cooperative):
+        job = ReportJob.objects.get()
+
+    def done():
+        with tenant_scope(bob.cooperative):
+            return ReportJob.objects.get(pk=job.pk).status == ReportJob.Status.DONE
+
+    assert _wait_for(done, timeout=60)
+    with tenant_scope(bob.cooperative):
+        job.refresh_from_db()
+    assert jobs.file_path(job).exists() and job.checks[0]["ok"]
+    download = client.get(f"/accountant/reports/{job.pk}/download/")
+    assert download.status_code == 200
+    assert login(erik).get(f"/accountant/reports/{job.pk}/download/").status_code == 404

@@ -26,8 +26,9 @@ from ledger.models import (
     LedgerSettings,
     Transaction,
 )
-from reports import datev_export
+from reports import datev_export, jobs
 from reports.datev_export import Context, Leg, bookings_of, legs_of
+from reports.models import ReportJob
 from tenancy.models import Cooperative
 from tenancy.scope import tenant_scope
 
@@ -279,12 +280,17 @@ def test_accountant_page_checks_and_downloads_only_their_cooperative(
     page = client.get("/accountant/datev/", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
     assert page.status_code == 200
     assert "The export matches the ledger." in page.content.decode()
+    response = client.post(
+        "/accountant/datev/", {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+    )
+    with tenant_scope(coop_a):
+        job = ReportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/accountant/reports/{job.pk}/"
     with django_assert_max_num_queries(40):
-        response = client.post(
-            "/accountant/datev/", {"date_from": "2026-01-01", "date_to": "2026-12-31"}
-        )
-    assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+        jobs.report_job_run(cooperative=coop_a, job_id=job.pk)
+    download = client.get(f"/accountant/reports/{job.pk}/download/")
+    assert download["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     names = archive.namelist()
     assert any(n.startswith("EXTF_Buchungsstapel_20260101_20261231") for n in names)
     debtors = archive.read(next(n for n in names if n.startswith("EXTF_Debitoren")))

@@ -75,6 +75,11 @@ DETAIL_ROUTES = {
     "portal:payroll_lodas": None,
     "api:payroll-run-lodas": None,
     "api:payroll-run-certified": None,
+    # tests/reports/test_reports.py: report jobs of the other cooperative, and members.
+    "portal:report_job": None,
+    "portal:report_download": None,
+    "api:report-job-detail": None,
+    "api:report-job-download": None,
     # tests/expenses/test_claims.py: another member's or cooperative's receipt.
     "portal:expense_receipt": None,
     "api:expense-receipt": None,
