@@ -86,6 +86,8 @@ bench: venv
 	$(PY) manage.py bench bank_import
 	$(PY) manage.py bench dunning
 	$(PY) manage.py bench payroll
+	$(PY) manage.py bench export
+	$(PY) manage.py bench api
 
 .PHONY: pg-setup
 pg-setup:

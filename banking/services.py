@@ -31,6 +31,9 @@ from ledger.models import Transaction
 from members.models import Member
 from members.services import share_payment_cancel, share_payment_record, shares_outstanding
 from tenancy.models import Cooperative, User
+from webhooks import events as webhook_events
+from webhooks import services as webhook_services
+from webhooks.models import Event as WebhookEvent
 
 ZERO = Decimal("0.00")
 
@@ -322,7 +325,7 @@ def _post(allocations: list[Allocation], actor: User | None) -> list[Transaction
         .values_list("invoice_id", "pk")
     ):
         earlier.setdefault(invoice_id, []).append(pk)
-    return ledger_services.revenue_post_payments(
+    posted = ledger_services.revenue_post_payments(
         cooperative=allocations[0].cooperative,
         payments=[
             _payment(a, [pk for pk in earlier.get(a.invoice_id, []) if pk < a.pk])
@@ -330,6 +333,20 @@ def _post(allocations: list[Allocation], actor: User | None) -> list[Transaction
         ],
         actor=actor,
     )
+    _announce_paid(allocations)
+    return posted
+
+
+def _announce_paid(allocations: list[Allocation]) -> None:
+    """Webhook `invoice.paid` for the invoices these allocations settled in full."""
+    if not webhook_services.listening(WebhookEvent.INVOICE_PAID):
+        return
+    last = {a.invoice_id: a.pk for a in sorted(allocations, key=lambda a: a.pk)}
+    settled = matching.open_invoices().filter(pk__in=last).select_related("member", "client")
+    for invoice in settled:
+        due = invoice.gross_total + invoice.corrected
+        if due > 0 and invoice.paid >= due:
+            webhook_events.invoice_paid(invoice, paid=invoice.paid, settled_by=last[invoice.pk])
 
 
 class _Batch:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from core.errors import error_payload
+from core.policies import PUBLIC, role_policy
 
 
 def _respond(request, status: int, code: str, message: str):
@@ -29,3 +31,27 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _respond(request, 500, "server_error", _("Something went wrong on our side."))
+
+
+_BARE_ROWS = [
+    {
+        "id": n,
+        "number": f"RE-2026-{n:05d}",
+        "status": "issued",
+        "client": "Bench Client GmbH",
+        "issue_date": "2026-11-20",
+        "due_date": "2026-12-04",
+        "net_total": "3637.50",
+        "vat_total": "637.31",
+        "gross_total": "4274.81",
+    }
+    for n in range(1, 21)
+]
+
+
+@require_GET
+@role_policy(PUBLIC)
+def bench_bare(request):
+    """The floor of `bench api`: a plain Django view with 20 invoice-like rows, routed only
+    when SMARTCOOP_BENCH_VIEWS is on."""
+    return JsonResponse({"count": 20, "results": _BARE_ROWS})

@@ -37,6 +37,7 @@ from dunning.models import (
 from invoicing.models import Invoice
 from tenancy.models import Cooperative, User
 from tenancy.tasks import enqueue_on_commit
+from webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")
 PAY_WITHIN_DAYS = 10
@@ -193,6 +194,7 @@ def reminder_send(*, reminder_id: int) -> bool:
                 cooperative_id=reminder.cooperative_id, reminder=reminder, content=content
             )
             _notify(invoice, reminder, content)
+            webhook_events.reminder_sent(reminder)
     except IntegrityError:
         return False
     return True

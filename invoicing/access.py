@@ -8,6 +8,7 @@ from django.http import Http404
 
 from core.policies import ACCOUNTANT, STAFF
 from invoicing.models import Client, Invoice, Job
+from members.models import Member
 
 
 def client_queryset(*, tenancy, user):
@@ -45,7 +46,10 @@ def invoice_queryset(*, tenancy, user):
     )
     if tenancy.has_any(STAFF, ACCOUNTANT):
         return queryset
-    return queryset.filter(member__user=user)
+    # By the member's id, not through a join on the user: the list then reads the newest
+    # twenty from the (member, created_at, id) index instead of sorting all of them.
+    member_id = Member.objects.filter(user=user).values_list("pk", flat=True).first()
+    return queryset.filter(member_id=member_id)
 
 
 def invoice_get_for(*, tenancy, user, pk: int) -> Invoice:

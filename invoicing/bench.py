@@ -100,32 +100,36 @@ def _prepare(cooperative, user: User, count: int) -> list[int]:
                 ),
             ],
         )
-        lines = list(template.lines.all())
-        fields = {
-            f.attname: getattr(template, f.attname)
-            for f in Invoice._meta.concrete_fields
-            if f.attname != "id"
-        }
-        created = Invoice.objects.bulk_create(
-            [Invoice(**{**fields, "status": Invoice.Status.SUBMITTED}) for _ in range(count)]
-        )
-        InvoiceLine.objects.bulk_create(
-            [
-                InvoiceLine(
-                    **{
-                        f.attname: getattr(line, f.attname)
-                        for f in InvoiceLine._meta.concrete_fields
-                        if f.attname not in ("id", "invoice_id")
-                    },
-                    invoice_id=invoice.pk,
-                )
-                for invoice in created
-                for line in lines
-            ],
-            batch_size=2000,
-        )
+        created = copies(template, count, status=Invoice.Status.SUBMITTED)
         template.delete()
         return [invoice.pk for invoice in created]
+
+
+def copies(template: Invoice, count: int, **changes) -> list[Invoice]:
+    """Bench data: `count` copies of an invoice with its lines, written in bulk."""
+    lines = list(template.lines.all())
+    fields = {
+        f.attname: getattr(template, f.attname)
+        for f in Invoice._meta.concrete_fields
+        if f.attname != "id"
+    }
+    created = Invoice.objects.bulk_create([Invoice(**{**fields, **changes}) for _ in range(count)])
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                **{
+                    f.attname: getattr(line, f.attname)
+                    for f in InvoiceLine._meta.concrete_fields
+                    if f.attname not in ("id", "invoice_id")
+                },
+                invoice_id=invoice.pk,
+            )
+            for invoice in created
+            for line in lines
+        ],
+        batch_size=2000,
+    )
+    return created
 
 
 def _floor_inserts(cooperative_id: int, count: int) -> float:

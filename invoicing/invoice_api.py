@@ -3,6 +3,7 @@ return, cancel and credit; accountants read. Another cooperative's invoice is a 
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -187,6 +188,16 @@ def _detail(request, invoice: Invoice) -> dict:
     return InvoiceDetailSerializer(fresh).data
 
 
+LIST_COMPUTED = {
+    "type_code",
+    "client_name",
+    "member_name",
+    "corrects_number",
+    "is_cancelled",
+    "lines",
+}
+
+
 class InvoiceListApi(generics.ListAPIView):
     """Invoices, newest first; filter by status, kind, client, member, year. POST: a draft."""
 
@@ -198,9 +209,30 @@ class InvoiceListApi(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Invoice._base_manager.none()
         visible = access.invoice_queryset(tenancy=self.request.tenancy, user=self.request.user)
-        return selectors.invoice_list(
-            invoices=visible, filters=self.request.query_params
-        ).prefetch_related("lines")
+        # The list reads only what it shows: the seller and buyer snapshots, fingerprints and
+        # the related rows' other columns stay in the database (P5).
+        shown = [f for f in InvoiceSerializer.Meta.fields if f not in LIST_COMPUTED]
+        return (
+            selectors.invoice_list(invoices=visible, filters=self.request.query_params)
+            .select_related(None)
+            .select_related("client", "member", "corrects")
+            .only(
+                *shown,
+                "cooperative_id",
+                "client__name",
+                "member__first_name",
+                "member__last_name",
+                "corrects__number_text",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "lines",
+                    queryset=InvoiceLine.objects.only(
+                        "invoice_id", *InvoiceLineSerializer.Meta.fields
+                    ),
+                )
+            )
+        )
 
     @extend_schema(
         parameters=[

@@ -37,6 +37,7 @@ from ledger import services as ledger_services
 from ledger.models import Transaction
 from members.models import Member
 from tenancy.models import Cooperative, User
+from webhooks import events as webhook_events
 
 MAX_LINES = 200
 JOB_VAT = {
@@ -618,6 +619,7 @@ def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> 
     invoice.issued_by = actor
     invoice.auto_issued = auto
     invoice.save()
+    webhook_events.invoice_issued(invoice)
     return invoice
 
 

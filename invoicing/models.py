@@ -444,7 +444,8 @@ class Invoice(TenantModel):
         ]
         indexes = [
             models.Index(fields=["cooperative", "status"], name="invoice_coop_status"),
-            models.Index(fields=["member", "-created_at"], name="invoice_member_recent"),
+            # A member's list, newest first (the API's ordering, ties broken by id).
+            models.Index(fields=["member", "-created_at", "-id"], name="invoice_member_newest"),
             # The daily dunning run and the guarantee run look for issued invoices by due date.
             models.Index(
                 fields=["cooperative", "due_date"],

@@ -46,6 +46,7 @@ from payroll.selectors import MemberInputs, month_end
 from tenancy.models import Cooperative, User
 from tenancy.scope import tenant_scope
 from tenancy.tasks import enqueue_on_commit
+from webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")
 QUARTER_HOUR = Decimal("0.25")
@@ -427,6 +428,7 @@ def payroll_run_approve(*, run: PayrollRun, actor: User) -> PayrollRun:
         run.approved_by = actor
         run.approved_at = timezone.now()
         run.save(update_fields=["status", "approved_by", "approved_at", "payment_file"])
+        webhook_events.salaries_approved(run, paid)
         from payroll import tasks  # the task module imports this one
 
         enqueue_on_commit(tasks.payslips_render, cooperative.pk, run.pk)

@@ -253,6 +253,23 @@ def bookings_of(
         return []
     if sum((leg.amount for leg in legs), ZERO) != 0:
         raise AssertionError(f"unbalanced legs in transaction {number}")
+    if len(legs) == 2:  # most transactions: one debit, one credit, nothing to match
+        debit, credit = legs if legs[0].amount > 0 else (legs[1], legs[0])
+        return [
+            datev.Booking(
+                amount=debit.amount,
+                debit_credit="S",
+                account=debit.account,
+                contra_account=credit.account,
+                document_date=on,
+                document_field_1=document,
+                document_field_2=number,
+                text=text,
+                cost_center_1=debit.kost1 or credit.kost1,
+                eu_vat_id=debit.eu_vat_id or credit.eu_vat_id,
+                due_date=due_date,
+            )
+        ]
     rank = {account: i for i, account in enumerate(anchors)}
 
     def order(leg: Leg) -> tuple[int, Decimal]:
@@ -515,9 +532,17 @@ class Export:
         for chunk in _transactions(self.start, self.end):
             contexts = _contexts(chunk, self.debtors)
             entries: dict[int, list] = defaultdict(list)
-            for tx_id, account_id, amount in Entry.objects.filter(
-                transaction_id__in=[row[0] for row in chunk]
-            ).values_list("transaction_id", "account_id", "amount"):
+            first, last = chunk[0], chunk[-1]
+            # The chunk's entries by the same keyset bounds (a join, not 2,000 ids).
+            in_chunk = Entry.objects.filter(
+                Q(transaction__booking_date__gt=first[2])
+                | Q(transaction__booking_date=first[2], transaction__sequence__gte=first[1]),
+                Q(transaction__booking_date__lt=last[2])
+                | Q(transaction__booking_date=last[2], transaction__sequence__lte=last[1]),
+            )
+            for tx_id, account_id, amount in in_chunk.values_list(
+                "transaction_id", "account_id", "amount"
+            ):
                 kind, member_id, number = self.accounts.ledger[account_id]
                 entries[tx_id].append((kind, member_id, number, amount))
             for pk, sequence, on, description, *_rest in chunk:

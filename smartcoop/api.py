@@ -11,6 +11,7 @@ from members import api as members_api
 from payroll import api as payroll_api
 from reports import api as report_api
 from tenancy import api as tenancy_api
+from webhooks import api as webhook_api
 
 app_name = "api"
 
@@ -43,6 +44,13 @@ urlpatterns = [
     path("payroll/runs/", payroll_api.PayrollRunListApi.as_view(), name="payroll-run-list"),
     path("reports/", report_api.ReportJobListApi.as_view(), name="report-job-list"),
     path("cockpit/", report_api.CockpitApi.as_view(), name="cockpit"),
+    path("webhooks/", webhook_api.EndpointListApi.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", webhook_api.EndpointApi.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhook_api.DeliveryListApi.as_view(),
+        name="webhook-deliveries",
+    ),
     path("reports/<int:pk>/", report_api.ReportJobApi.as_view(), name="report-job-detail"),
     path(
         "reports/<int:pk>/download/",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "payroll",
     "expenses",
     "reports",
+    "webhooks",
     "ops",
 ]
 
@@ -201,6 +202,10 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 # The one place where periodic work is declared; beat copies it into the database, where staff
 # see it in the admin. Times are UTC; every periodic task is idempotent per period (R12).
 CELERY_BEAT_SCHEDULE = {
+    "webhook-deliveries": {
+        "task": "webhooks.tasks.deliveries_send_all",
+        "schedule": 60.0,
+    },
     "idempotency-keys-purge": {
         "task": "tenancy.tasks.idempotency_records_purge_all",
         "schedule": 86400.0,
@@ -387,6 +392,12 @@ SMARTCOOP_BASE_URL = env_str("SMARTCOOP_BASE_URL", "http://127.0.0.1:8000")
 # Member documents: outside MEDIA_ROOT, never served directly, only through the download view.
 SMARTCOOP_PRIVATE_ROOT = Path(env_str("SMARTCOOP_PRIVATE_ROOT", str(VAR_DIR / "private")))
 SMARTCOOP_UPLOAD_MAX_BYTES = env_int("SMARTCOOP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# `bench api` compares the API with a bare view in the same server; off everywhere else.
+SMARTCOOP_BENCH_VIEWS = env_bool("SMARTCOOP_BENCH_VIEWS", False)
+# Webhooks go to https URLs on the public internet only; the demo and tests may call
+# http://127.0.0.1 (SSRF protection stays on in production).
+SMARTCOOP_WEBHOOK_ALLOW_HTTP = env_bool("SMARTCOOP_WEBHOOK_ALLOW_HTTP", DEBUG)
+SMARTCOOP_WEBHOOK_ALLOW_PRIVATE = env_bool("SMARTCOOP_WEBHOOK_ALLOW_PRIVATE", DEBUG)
 # Members per committed chunk of a payroll run: smaller chunks lose less work to a crash,
 # larger ones run faster (R10).
 SMARTCOOP_PAYROLL_CHUNK = env_int("SMARTCOOP_PAYROLL_CHUNK", 500)
@@ -443,6 +454,7 @@ SPECTACULAR_SETTINGS = {
         "ClientKindEnum": "invoicing.models.Client.Kind",
         "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
         "InvoiceKindEnum": "invoicing.models.Invoice.Kind",
+        "WebhookEventEnum": "webhooks.models.Event",
     },
 }
 

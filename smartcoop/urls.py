@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -14,6 +15,7 @@ from members import views as member_views
 from payroll import views as payroll_views
 from reports import views as report_views
 from tenancy import views as tenancy_views
+from webhooks import views as webhook_views
 
 
 class ExportFormat:
@@ -136,6 +138,14 @@ portal_patterns = (
         path("accountant/datev/", report_views.datev, name="datev_export"),
         path("accountant/reports/", report_views.reports, name="reports"),
         path("cockpit/", report_views.cockpit_page, name="cockpit"),
+        path("webhooks/", webhook_views.endpoints, name="webhooks"),
+        path("webhooks/<int:pk>/", webhook_views.endpoint_detail, name="webhook"),
+        path("webhooks/<int:pk>/delete/", webhook_views.endpoint_delete, name="webhook_delete"),
+        path(
+            "webhooks/<int:pk>/deliveries/<int:delivery_pk>/retry/",
+            webhook_views.delivery_retry,
+            name="webhook_delivery_retry",
+        ),
         path("accountant/reports/<int:pk>/", report_views.report_job, name="report_job"),
         path(
             "accountant/reports/<int:pk>/download/",
@@ -174,3 +184,6 @@ handler400 = core_views.bad_request
 handler403 = core_views.permission_denied
 handler404 = core_views.page_not_found
 handler500 = core_views.server_error
+
+if settings.SMARTCOOP_BENCH_VIEWS:
+    urlpatterns.append(path("bench/bare/", core_views.bench_bare, name="bench_bare"))

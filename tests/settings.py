@@ -18,6 +18,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SMARTCOOP_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Webhook tests receive on 127.0.0.1 over plain HTTP.
+SMARTCOOP_WEBHOOK_ALLOW_HTTP = True
+SMARTCOOP_WEBHOOK_ALLOW_PRIVATE = True
 if REDIS_URL:
     # Tests clear the cache between cases (FLUSHDB): keep it in its own database, away from
     # the Celery broker's queues.

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger import datev
 
@@ -140,3 +142,9 @@ def test_datev_splitting_the_gross_gives_back_our_vat_to_the_cent(rate):
         vat = (net * rate / 100).quantize(cent, rounding=ROUND_HALF_UP)
         from_gross = ((net + vat) * rate / (100 + rate)).quantize(cent, rounding=ROUND_HALF_UP)
         assert from_gross == vat, net
+
+
+@settings(max_examples=2000, derandomize=True)
+@given(st.text(max_size=80), st.integers(min_value=1, max_value=70))
+def test_the_fast_text_path_writes_what_the_cleaning_writes(value, limit):
+    assert datev.text(value, limit) == datev._text_cleaned(value, limit)

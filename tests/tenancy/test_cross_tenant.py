@@ -80,6 +80,12 @@ DETAIL_ROUTES = {
     "portal:report_download": None,
     "api:report-job-detail": None,
     "api:report-job-download": None,
+    # tests/webhooks/test_webhooks.py: another member's and another cooperative's webhooks.
+    "portal:webhook": None,
+    "portal:webhook_delete": None,
+    "portal:webhook_delivery_retry": None,
+    "api:webhook-detail": None,
+    "api:webhook-deliveries": None,
     # tests/expenses/test_claims.py: another member's or cooperative's receipt.
     "portal:expense_receipt": None,
     "api:expense-receipt": None,
