@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -51,3 +52,14 @@ def exception_handler(exc, context):
             code = "error"
         response.data = error_payload(code, _first_message(getattr(exc, "detail", exc)))
     return response
+
+
+class Pagination(LimitOffsetPagination):
+    """Limit/offset pages of at most 500 rows; an offset past any real table is treated as the
+    end, not sent to the database (which refuses numbers beyond 64 bits)."""
+
+    max_limit = 500
+    max_offset = 2**53
+
+    def get_offset(self, request) -> int:
+        return min(super().get_offset(request), self.max_offset)

@@ -10,3 +10,10 @@ def attachment(content: bytes, filename: str, content_type: str) -> HttpResponse
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def binary_responses(*content_types: str) -> dict:
+    """OpenAPI responses of a download that answers one of `content_types` (drf-spectacular)."""
+    from drf_spectacular.types import OpenApiTypes
+
+    return {(200, content_type): OpenApiTypes.BINARY for content_type in content_types}

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.downloads import binary_responses
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.policies import MEMBER
 from expenses import access, services
 from expenses.forms import ExpenseClaimForm
 from expenses.models import ExpenseClaim
+from expenses.receipts import EXTENSIONS as _RECEIPT_EXTENSIONS
 from expenses.views import claim_input, receipt_response
 from members import access as member_access
 
+RECEIPT_TYPES = list(_RECEIPT_EXTENSIONS.values())
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -113,7 +115,7 @@ class OwnExpenseReceiptApi(APIView):
     role_policy = frozenset({MEMBER})
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=binary_responses(*sorted(set(RECEIPT_TYPES))),
         operation_id="members_me_expense_receipt",
     )
     def get(self, request, pk: int):

@@ -11,6 +11,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.downloads import binary_responses
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.policies import ACCOUNTANT, MEMBER, STAFF
 from invoicing import access, delivery, documents, invoice_services, selectors
@@ -444,7 +445,7 @@ class InvoiceDownloadApi(APIView):
     role_policy = frozenset({MEMBER, STAFF, ACCOUNTANT})
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=binary_responses(*sorted(set(documents.CONTENT_TYPES.values()))),
         operation_id="invoices_download",
     )
     def get(self, request, pk: int, fmt: str):

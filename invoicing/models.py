@@ -180,7 +180,8 @@ class Job(TenantModel):
     def planned_net(self) -> Decimal:
         if self.pricing == self.Pricing.FIXED:
             return self.fixed_price or Decimal("0.00")
-        return ((self.hours or 0) * (self.hourly_rate or 0)).quantize(Decimal("0.01"))
+        hours, rate = self.hours or Decimal(0), self.hourly_rate or Decimal(0)
+        return (hours * rate).quantize(Decimal("0.01"))
 
     @property
     def risk_flags(self) -> list[str]:

@@ -180,8 +180,14 @@ def job_save(*, job: Job | None, member: Member, values: dict) -> Job:
         setattr(job, field, value)
     if job.pricing == Job.Pricing.FIXED:
         job.hours = job.hourly_rate = None
+        if not job.fixed_price or job.fixed_price <= 0:
+            message = _("A fixed-price job needs its price.")
+            raise ApplicationError(message, code="price", extra={"fixed_price": [message]})
     else:
         job.fixed_price = None
+        if not job.hourly_rate or job.hourly_rate <= 0:
+            message = _("Hourly work needs its hourly rate.")
+            raise ApplicationError(message, code="price", extra={"hourly_rate": [message]})
     job.status = Job.Status.DRAFT
     _check_vat_category(job)
     try:

@@ -11,6 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.downloads import binary_responses
 from core.policies import ACCOUNTANT, MEMBER, STAFF
 from members import access as member_access
 from payroll import access, categories, handoff, planner, views
@@ -132,7 +133,7 @@ class PayrollJournalApi(APIView):
     role_policy = frozenset({STAFF, ACCOUNTANT})
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=binary_responses("text/csv", "application/pdf"),
         operation_id="payroll_runs_journal",
     )
     def get(self, request, pk: int, fmt: str):

@@ -4,15 +4,17 @@ progress, download it when it is ready."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.downloads import binary_responses
 from core.policies import ACCOUNTANT, STAFF
 from reports import access, cockpit, jobs, views
 from reports.models import ReportJob
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -104,7 +106,7 @@ class ReportDownloadApi(APIView):
     role_policy = frozenset({STAFF, ACCOUNTANT})
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=binary_responses("text/csv", XLSX, "application/pdf", "application/zip"),
         operation_id="reports_download",
     )
     def get(self, request, pk: int):

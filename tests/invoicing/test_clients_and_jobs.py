@@ -261,3 +261,29 @@ def test_job_pages_of_others_are_missing(login, alice, carol, coop_a):
         assert client.post(f"/jobs/{job.pk}/send/").status_code == 404
     with tenant_scope(alice.cooperative):
         assert Job.objects.get(pk=job.pk).status == "draft"
+
+
+def test_a_job_needs_its_price_and_always_shows_its_planned_net(login, alice):
+    """Found by schemathesis: an hourly job without a rate was accepted, and its planned net
+    then went missing from the answer."""
+    client_obj = _client(alice)
+    api = login(alice)
+    base = {
+        "client": client_obj.pk,
+        "title": "x",
+        "deliverable": "y",
+        "period_start": "2026-12-01",
+        "vat_category": "S19",
+    }
+    for pricing, field in (("hourly", "hourly_rate"), ("fixed", "fixed_price")):
+        refused = api.post(
+            "/api/v1/jobs/", {**base, "pricing": pricing}, content_type="application/json"
+        )
+        assert refused.status_code == 400
+        assert field in refused.json()["error"]["details"]
+    created = api.post(
+        "/api/v1/jobs/",
+        {**base, "pricing": "hourly", "hourly_rate": "80.00"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["planned_net"] == "0.00"
