@@ -88,6 +88,7 @@ class ReportJobListApi(APIView):
                 for key in ("as_of", "date_from", "date_to")
                 if key in values
             },
+            language=request.LANGUAGE_CODE,
         )
         return Response(ReportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -94,7 +94,7 @@ def cockpit(*, cooperative, as_of: date) -> Cockpit:
     open_by_client: dict[str, Decimal] = {}
     table = tables.open_items(as_of=as_of)
     for row in table.rows:
-        client, open_amount, bucket = row[1], row[10], row[12]
+        client, open_amount, bucket = row[1], row[10], tables.ageing_bucket(row[11])
         ageing[bucket] += open_amount
         open_by_client[client] = open_by_client.get(client, ZERO) + open_amount
     receivables = sum(ageing.values(), ZERO)
@@ -155,7 +155,7 @@ def cockpit(*, cooperative, as_of: date) -> Cockpit:
         members_with_budget=members,
     )
     result.charts = {
-        "ageing": bar_chart([(label, value) for label, value in result.ageing]),
+        "ageing": bar_chart([(tables.bucket_label(b), value) for b, value in result.ageing]),
         "cash": bar_chart(
             [(month.strftime("%m/%Y"), value) for month, value in result.cash_by_month]
         ),

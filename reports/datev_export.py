@@ -439,11 +439,15 @@ def _contexts(chunk: list[tuple], debtors: dict[int, tuple[str, str]]) -> dict[i
 
 def debtors_assign(*, cooperative) -> int:
     """Give every client without one a debtor number (10000 + n with a 4-digit chart), under
-    a lock so two exports never hand out the same number. Returns how many were given."""
+    a lock so two exports never hand out the same number. Returns how many were given.
+
+    Commit this before the export's long read: the lock is `FOR NO KEY UPDATE`, which leaves
+    the cooperative's other writes (their foreign-key checks take `FOR KEY SHARE`) alone, but
+    two assignments still wait for each other."""
     from invoicing.models import Client
     from tenancy.models import Cooperative
 
-    Cooperative.objects.select_for_update().filter(pk=cooperative.pk).first()
+    Cooperative.objects.select_for_update(no_key=True).filter(pk=cooperative.pk).first()
     missing = list(Client.objects.filter(debtor_number__isnull=True).order_by("pk"))
     if not missing:
         return 0

@@ -12,19 +12,20 @@ import logging
 import os
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from ledger.models import Entry, Transaction
-from reports import services, tables, writers
+from reports import datev_export, services, tables, writers
 from reports.models import ReportJob
 from tenancy.models import Cooperative, User
 from tenancy.scope import tenant_scope
@@ -32,6 +33,7 @@ from tenancy.scope import tenant_scope
 logger = logging.getLogger(__name__)
 
 STALE = timedelta(minutes=10)  # no progress for this long: the worker is gone
+MAX_ATTEMPTS = 3  # a job whose worker dies this often (memory, time limit) is given up
 KEEP = timedelta(days=7)
 FORMATS = {
     **{report: ("csv", "xlsx", "pdf") for report in tables.REPORTS},
@@ -75,7 +77,13 @@ def _parse_params(report: str, params: dict) -> dict:
 
 
 def report_job_request(
-    *, cooperative: Cooperative, user: User, report: str, format: str, params: dict
+    *,
+    cooperative: Cooperative,
+    user: User,
+    report: str,
+    format: str,
+    params: dict,
+    language: str | None = None,
 ) -> ReportJob:
     if report not in FORMATS:
         raise ApplicationError(_("There is no such report."), code="report_unknown")
@@ -90,6 +98,7 @@ def report_job_request(
         format=format,
         params=_parse_params(report, params),
         requested_by=user,
+        language=language or user.language or settings.LANGUAGE_CODE,
     )
     _enqueue(job)
     return job
@@ -114,10 +123,31 @@ def _claim(cooperative: Cooperative, job_id: int) -> ReportJob | None:
         beat = live.get("at") or job.heartbeat_at
         if job.status == ReportJob.Status.RUNNING and beat and now - beat < STALE:
             return None  # another worker is writing it
+        if job.attempt >= MAX_ATTEMPTS:
+            with translation.override(job.language):
+                job.error = _("The report could not be written; the operators have been told.")
+            job.status, job.finished_at = ReportJob.Status.FAILED, now
+            job.save(update_fields=["status", "error", "finished_at"])
+            logger.error("report job %s given up after %s attempts", job.pk, job.attempt)
+            return None
         job.status = ReportJob.Status.RUNNING
+        job.attempt += 1
         job.started_at = job.heartbeat_at = now
-        job.save(update_fields=["status", "started_at", "heartbeat_at"])
+        job.save(update_fields=["status", "attempt", "started_at", "heartbeat_at"])
         return job
+
+
+@contextmanager
+def _snapshot():
+    """One picture of the books for the whole report (rows and checks alike): REPEATABLE READ
+    on PostgreSQL, where each statement would otherwise see the latest commits."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None:
@@ -125,8 +155,8 @@ def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None
     if job is None:
         return None
     target = file_path(job)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial_file = target.with_suffix(target.suffix + ".part")
+    # Each claim writes its own part file: a worker taken for dead cannot spoil the new one's.
+    partial_file = target.with_suffix(f".{job.attempt}.part")
     state = {"total": 0}
 
     def progress(done: int) -> None:
@@ -137,23 +167,33 @@ def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None
         )
 
     try:
-        with tenant_scope(cooperative):
+        with translation.override(job.language):
+            target.parent.mkdir(parents=True, exist_ok=True)
             if job.report == "datev":
-                rows, checks = _write_datev(job, cooperative, partial_file, progress, state)
-            else:
-                table = tables.build(job.report, job.params)
-                state["total"] = table.total
-                progress(0)
-                writer = {
-                    "csv": writers.write_csv,
-                    "xlsx": writers.write_xlsx,
-                    "pdf": partial(writers.write_pdf, cooperative=cooperative),
-                }[job.format]
-                rows = writer(table, partial_file, progress)
-                checks = [
-                    {"label": c.label, "report": str(c.report), "ledger": str(c.ledger), "ok": c.ok}
-                    for c in table.checks
-                ]
+                with tenant_scope(cooperative):  # committed before the long read
+                    datev_export.debtors_assign(cooperative=cooperative)
+            with _snapshot(), tenant_scope(cooperative):
+                if job.report == "datev":
+                    rows, checks = _write_datev(job, cooperative, partial_file, progress, state)
+                else:
+                    table = tables.build(job.report, job.params)
+                    state["total"] = table.total
+                    progress(0)
+                    writer = {
+                        "csv": writers.write_csv,
+                        "xlsx": writers.write_xlsx,
+                        "pdf": partial(writers.write_pdf, cooperative=cooperative),
+                    }[job.format]
+                    rows = writer(table, partial_file, progress)
+                    checks = [
+                        {
+                            "label": c.label,
+                            "report": str(c.report),
+                            "ledger": str(c.ledger),
+                            "ok": c.ok,
+                        }
+                        for c in table.checks
+                    ]
         os.replace(partial_file, target)
     except ApplicationError as exc:
         partial_file.unlink(missing_ok=True)
@@ -161,12 +201,9 @@ def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None
     except Exception:
         partial_file.unlink(missing_ok=True)
         logger.exception("report job %s failed", job.pk)
-        return _finish(
-            cooperative,
-            job,
-            status=ReportJob.Status.FAILED,
-            error=_("The report could not be written; the operators have been told."),
-        )
+        with translation.override(job.language):
+            error = _("The report could not be written; the operators have been told.")
+        return _finish(cooperative, job, status=ReportJob.Status.FAILED, error=error)
     return _finish(
         cooperative,
         job,
@@ -180,16 +217,26 @@ def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None
 
 def _finish(
     cooperative, job: ReportJob, *, status, error="", rows=0, total=0, checks=None, size=0
-) -> ReportJob:
+) -> ReportJob | None:
+    """Record the outcome if the claim is still this worker's; None if another took over."""
+    values = {
+        "status": status,
+        "error": error[:500],
+        "rows_done": rows,
+        "rows_total": total,
+        "checks": checks or [],
+        "size": size,
+        "file_name": download_name(job) if status == ReportJob.Status.DONE else "",
+        "finished_at": timezone.now(),
+        "heartbeat_at": timezone.now(),
+    }
     with tenant_scope(cooperative):
-        job.status = status
-        job.error = error[:500]
-        job.rows_done, job.rows_total = rows, total
-        job.checks = checks or []
-        job.size = size
-        job.file_name = download_name(job) if status == ReportJob.Status.DONE else ""
-        job.finished_at = job.heartbeat_at = timezone.now()
-        job.save()
+        written = ReportJob.objects.filter(
+            pk=job.pk, attempt=job.attempt, status=ReportJob.Status.RUNNING
+        ).update(**values)
+        if not written:
+            return None
+        job.refresh_from_db()
     cache.delete(_progress_key(job.pk))
     return job
 
@@ -232,24 +279,26 @@ def _write_datev(job, cooperative, path: Path, progress, state) -> tuple[int, li
 
 def report_jobs_sweep() -> int:
     """Beat: queue jobs nobody is writing (lost on the broker, or their worker died) and remove
-    what is older than a week. Returns how many were queued again."""
+    what is older than a week, part files included, in every cooperative. Returns how many
+    were queued again."""
     from reports import tasks
 
     now = timezone.now()
     queued = 0
-    for cooperative in Cooperative.objects.filter(is_active=True):
+    for cooperative in Cooperative.objects.all():
         with tenant_scope(cooperative):
             waiting = ReportJob.objects.filter(
                 status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
                 created_at__lt=now - timedelta(minutes=2),
             ).values_list("pk", "status", "heartbeat_at")
-            for pk, status, heartbeat in waiting:
+            for pk, status, heartbeat in waiting if cooperative.is_active else []:
                 live = (cache.get(_progress_key(pk)) or {}).get("at") or heartbeat
                 if status == ReportJob.Status.RUNNING and live and now - live < STALE:
                     continue
                 tasks.report_job_run.delay(cooperative.pk, pk)
                 queued += 1
             for job in ReportJob.objects.filter(created_at__lt=now - KEEP):
-                file_path(job).unlink(missing_ok=True)
+                for path in file_path(job).parent.glob(f"{job.pk}.*"):
+                    path.unlink(missing_ok=True)
                 job.delete()
     return queued

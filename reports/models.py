@@ -45,6 +45,9 @@ class ReportJob(TenantModel):
     file_name = models.CharField(_("file"), max_length=200, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     error = models.CharField(_("error"), max_length=500, blank=True)
+    # Which claim of the job this is: a worker's result counts only if the claim is still its.
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
+    language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,12 +66,11 @@ def datev_package_write(
     progress: Callable[[int], None] | None = None,
 ) -> DatevPackage:
     """Write the Buchungsstapel files (one per fiscal and calendar year, split at 99,999
-    bookings), the debtor master data and the reconciliation into `directory`."""
+    bookings), the debtor master data and the reconciliation into `directory`. Clients get
+    their debtor numbers first, by `debtors_assign` in a transaction of its own."""
     _check_period(date_from, date_to)
     directory.mkdir(parents=True, exist_ok=True)
     package = DatevPackage(directory=directory)
-    with transaction.atomic():
-        datev_export.debtors_assign(cooperative=cooperative)
     created_at = timezone.localtime()
     settings = datev_export.LedgerSettings.objects.get_or_create(cooperative=cooperative)[0]
     header = None

@@ -75,6 +75,10 @@ def ageing_bucket(days_overdue: int) -> str:
     return "90+"
 
 
+def bucket_label(bucket: str) -> str:
+    return str(_("not due")) if bucket == "not_due" else bucket
+
+
 def open_items(*, as_of: date) -> Table:
     """Every invoice with something open on `as_of`: gross less corrections, payments and
     write-offs up to that day; the total equals the receivables account on that day."""
@@ -170,7 +174,7 @@ def open_items(*, as_of: date) -> Table:
                 written,
                 open_,
                 overdue,
-                ageing_bucket(overdue),
+                bucket_label(ageing_bucket(overdue)),
                 level_ or 0,
             )
         table.checks.append(
@@ -342,26 +346,58 @@ def ustva(*, date_from: date, date_to: date) -> Table:
         iter(rows),
         len(rows),
     )
-    for rate, posted in ((Decimal("19"), output_19), (Decimal("7"), output_7)):
-        computed = (bases.get(("S", rate), ZERO) * rate / 100).quantize(Decimal("0.01"))
+    documents = _document_vat(date_from, date_to)
+    for kind, rate in (
+        (AccountKind.OUTPUT_VAT_19, Decimal("19")),
+        (AccountKind.OUTPUT_VAT_7, Decimal("7")),
+    ):
+        posted = -_movement(kind, date_from, date_to, exclude_write_offs=True)
         table.checks.append(
             Check(
-                _("%(rate)s %% of the base = output VAT posted") % {"rate": rate}, computed, posted
+                _("Output VAT %(rate)s %% on the invoices = output VAT posted for them")
+                % {"rate": rate},
+                documents.get(rate, ZERO),
+                posted,
             )
         )
     table.notes.append(
         _(
             "Output VAT is computed per invoice, so the tax on the sum of the bases may differ by "
-            "a few cents; the return takes the posted tax."
+            "a few cents; the return takes the posted tax, which includes corrections for "
+            "invoices written off."
         )
     )
     return table
 
 
-def _movement(kind: str, date_from: date, date_to: date) -> Decimal:
-    return Entry.objects.filter(
+def _movement(
+    kind: str, date_from: date, date_to: date, *, exclude_write_offs: bool = False
+) -> Decimal:
+    entries = Entry.objects.filter(
         account__kind=kind, transaction__booking_date__range=(date_from, date_to)
-    ).aggregate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY))["total"]
+    )
+    if exclude_write_offs:
+        entries = entries.exclude(transaction__idempotency_key__startswith="guarantee-write-off:")
+    return entries.aggregate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY))[
+        "total"
+    ]
+
+
+def _document_vat(date_from: date, date_to: date) -> dict[Decimal, Decimal]:
+    """VAT per rate as the documents issued in the period state it (their VAT breakdown, fixed
+    at issue), independent of the ledger."""
+    from invoicing.models import Invoice
+
+    totals: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for breakdown in (
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, issue_date__range=(date_from, date_to))
+        .values_list("vat_breakdown", flat=True)
+        .iterator(chunk_size=CHUNK)
+    ):
+        for group in breakdown:
+            if group["category"] == "S":
+                totals[Decimal(group["rate"]).normalize()] += Decimal(group["vat"])
+    return totals
 
 
 def zm(*, date_from: date, date_to: date) -> Table:
@@ -391,8 +427,15 @@ def zm(*, date_from: date, date_to: date) -> Table:
         iter(rows),
         len(rows),
     )
+    from invoicing.models import Invoice
+
+    stated = ZERO
+    for breakdown in Invoice.objects.filter(
+        status=Invoice.Status.ISSUED, issue_date__range=(date_from, date_to)
+    ).values_list("vat_breakdown", flat=True):
+        stated += sum((Decimal(g["net"]) for g in breakdown if g["category"] == "AE"), ZERO)
     table.checks.append(
-        Check(_("Sum = UStVA Kz 21"), total, _bases(date_from, date_to).get(("AE", None), ZERO))
+        Check(_("Sum = reverse-charge net stated on the invoices (UStVA Kz 21)"), total, stated)
     )
     return table
 
@@ -420,13 +463,15 @@ def budgets(*, as_of: date) -> Table:
         0,
     )
 
+    statuses = {value: str(label) for value, label in Member.Status.choices}
+
     def rows() -> Iterator[tuple]:
         total = ZERO
         for number, first, last, status, budget, pending in members.values_list(
             "member_number", "first_name", "last_name", "status", "budget", "pending"
         ).iterator(chunk_size=CHUNK):
             total += budget + pending
-            yield (number, f"{first} {last}".strip(), status, budget, pending)
+            yield (number, f"{first} {last}".strip(), statuses.get(status, status), budget, pending)
         table.checks.append(
             Check(
                 _("Sum = member accounts in the ledger"),

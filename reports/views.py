@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import ApplicationError
@@ -14,6 +15,7 @@ from reports import access, cockpit, jobs, services
 from reports.forms import DatevPeriodForm, ReportForm
 from reports.models import ReportJob
 
+PARAM_LABELS = {"as_of": _("On"), "date_from": _("From"), "date_to": _("Until")}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -39,6 +41,7 @@ def datev(request):
                     report="datev",
                     format="zip",
                     params={"date_from": start.isoformat(), "date_to": end.isoformat()},
+                    language=request.LANGUAGE_CODE,
                 )
                 return redirect("portal:report_job", pk=job.pk)
             preview = services.datev_preview(cooperative=cooperative, date_from=start, date_to=end)
@@ -59,6 +62,7 @@ def reports(request):
                 report=form.cleaned_data["report"],
                 format=form.cleaned_data["format"],
                 params=form.params(),
+                language=request.LANGUAGE_CODE,
             )
             return redirect("portal:report_job", pk=job.pk)
         except ApplicationError as exc:
@@ -77,6 +81,7 @@ def report_job(request, pk: int):
         "reports/job.html",
         {
             "job": job,
+            "params": [(PARAM_LABELS.get(key, key), value) for key, value in job.params.items()],
             "done": done,
             "total": total,
             "waiting": job.status in (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING),

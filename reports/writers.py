@@ -44,7 +44,19 @@ def write_csv(table: Table, path: Path, progress: Progress) -> int:
 def write_xlsx(table: Table, path: Path, progress: Progress) -> int:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    # Constant memory spills rows into temporary files; keep them beside the report (the
+    # private root, not /tmp) and remove them however the writing ends.
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "tmpdir": str(path.parent)},
+    )
+    try:
+        return _write_sheets(book, table, progress)
+    finally:
+        book.close()
+
+
+def _write_sheets(book, table: Table, progress: Progress) -> int:
     money = book.add_format({"num_format": "#,##0.00"})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
     bold = book.add_format({"bold": True})
@@ -63,6 +75,8 @@ def write_xlsx(table: Table, path: Path, progress: Progress) -> int:
             sheet, line = new_sheet(), 1
         for column, value in enumerate(row):
             if isinstance(value, Decimal):
+                # XLSX stores every number as a double; amounts below 2^53 cents round-trip
+                # exactly, and the cell's format shows two decimals.
                 sheet.write_number(line, column, float(value), money)
             elif isinstance(value, bool):
                 sheet.write_boolean(line, column, value)
@@ -85,7 +99,6 @@ def write_xlsx(table: Table, path: Path, progress: Progress) -> int:
         checks.write_number(n, 1, float(check.report), money)
         checks.write_number(n, 2, float(check.ledger), money)
         checks.write_string(n, 3, _("yes") if check.ok else _("no"))
-    book.close()
     return count
 
 

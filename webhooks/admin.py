@@ -48,7 +48,7 @@ class WebhookDeliveryAdmin(StaffModelAdmin):
     @admin.action(description=_("Send the chosen deliveries again"))
     def send_again(self, request, queryset):
         count = 0
-        for delivery in queryset.exclude(status=WebhookDelivery.Status.DELIVERED):
+        for delivery in queryset.filter(status=WebhookDelivery.Status.FAILED):
             services.delivery_retry(delivery=delivery)
             count += 1
         messages.success(

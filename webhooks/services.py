@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import secrets
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -40,7 +40,9 @@ logger = logging.getLogger(__name__)
 NAMESPACE = uuid.UUID("6f1c2b9e-3d4a-4e5f-9a1b-2c3d4e5f6a7b")
 # Seconds to wait after the n-th failed attempt.
 BACKOFF = (60, 300, 1800, 7200, 21600, 43200, 86400)
-LEASE = timedelta(minutes=2)  # a claimed delivery is retried if its worker never reports back
+# A claimed delivery is sent again if its worker never reports back; one POST takes at most
+# the DNS lookup plus TIMEOUT per read.
+LEASE = timedelta(minutes=5)
 TIMEOUT = 10
 TOLERANCE = 300
 MAX_ENDPOINTS_PER_OWNER = 10
@@ -81,21 +83,23 @@ def _check_url(url: str) -> None:
         )
 
 
-def _public_address(host: str, port: int) -> None:
-    """Refuse hosts that resolve to this machine or a private network (SSRF), unless the
-    installation allows it (development and tests)."""
-    if settings.SMARTCOOP_WEBHOOK_ALLOW_PRIVATE:
-        return
+def _public_address(host: str, port: int) -> str:
+    """The address to connect to: resolved once, and refused when it is this machine or a
+    private network (SSRF), unless the installation allows that (development and tests). The
+    connection then goes to exactly this address, so a second DNS answer cannot differ."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except OSError as exc:
         raise ApplicationError(_("The webhook's host name does not resolve."), code="dns") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ApplicationError(
-                _("The webhook's host is not on the public internet."), code="webhook_private"
-            )
+    addresses = [info[4][0] for info in infos]
+    if not settings.SMARTCOOP_WEBHOOK_ALLOW_PRIVATE:
+        for address in addresses:
+            if not ipaddress.ip_address(address).is_global:
+                raise ApplicationError(
+                    _("The webhook's host is not on the public internet."),
+                    code="webhook_private",
+                )
+    return addresses[0]
 
 
 def _check_events(events: list[str]) -> list[str]:
@@ -116,9 +120,11 @@ def endpoint_create(
 ) -> tuple[WebhookEndpoint, str]:
     """A member's endpoint (their own events) or, with `member=None`, the cooperative's.
     Returns the endpoint and its secret, which is shown once."""
+    events = _check_events(events)
     _check_url(url)
     parts = urlsplit(url)
-    _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    if not settings.SMARTCOOP_WEBHOOK_ALLOW_PRIVATE:  # checked again before every send
+        _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     if WebhookEndpoint.objects.filter(member=member).count() >= MAX_ENDPOINTS_PER_OWNER:
         raise ApplicationError(
             _("At most %(n)d webhooks; delete one first.") % {"n": MAX_ENDPOINTS_PER_OWNER},
@@ -129,7 +135,7 @@ def endpoint_create(
         cooperative=cooperative,
         member=member,
         url=url,
-        events=_check_events(events),
+        events=events,
         description=description.strip()[:200],
         secret=secret,
         created_by=actor,
@@ -233,94 +239,129 @@ def webhook_emit_many(
 # --- Sending ---------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect is an answer (3xx), never followed
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to an address resolved beforehand; the Host header keeps the name."""
+
+    def __init__(self, host: str, address: str, **kwargs):
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address resolved beforehand; TLS still checks the certificate of the name."""
+
+    def __init__(self, host: str, address: str, **kwargs):
+        super().__init__(host, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """POST once, redirects not followed (a 3xx is the answer)."""
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     parts = urlsplit(endpoint.url)
+    https = parts.scheme == "https"
     try:
         _check_url(endpoint.url)
-        _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        address = _public_address(parts.hostname, parts.port or (443 if https else 80))
     except ApplicationError as exc:
         return None, exc.message
-    request = urllib.request.Request(  # noqa: S310 - scheme checked by _check_url
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "SmartCoop-Webhooks/1",
-            "X-SmartCoop-Event": delivery.event,
-            "X-SmartCoop-Delivery": str(delivery.event_id),
-            "X-SmartCoop-Signature": sign(endpoint.secret, int(time.time()), body),
-        },
-    )
+    kind = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+    connection = kind(parts.hostname, address, port=parts.port, timeout=TIMEOUT)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
     try:
-        with _OPENER.open(request, timeout=TIMEOUT) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:300]
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "SmartCoop-Webhooks/1",
+                "X-SmartCoop-Event": delivery.event,
+                "X-SmartCoop-Delivery": str(delivery.event_id),
+                "X-SmartCoop-Signature": sign(endpoint.secret, int(time.time()), body),
+            },
+        )
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        code = response.status
+        return code, "" if 200 <= code < 300 else f"HTTP {code}"
+    except (OSError, http.client.HTTPException) as exc:
+        return None, str(exc)[:300] or type(exc).__name__
+    finally:
+        connection.close()
+
+
+def _claim(cooperative: Cooperative) -> WebhookDelivery | None:
+    """The next due delivery, with a lease and the attempt counted, committed at once."""
+    now = timezone.now()
+    with tenant_scope(cooperative):
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=now,
+                endpoint__is_active=True,
+            )
+            .select_related("endpoint")
+            .order_by("next_attempt_at")
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        delivery.next_attempt_at = now + LEASE
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=delivery.attempts, next_attempt_at=delivery.next_attempt_at
+        )
+        return delivery
 
 
 def deliveries_send(*, cooperative: Cooperative, limit: int = 500) -> int:
-    """Send what is due, in batches claimed under `SKIP LOCKED` so two workers never send the
-    same delivery at once. A worker that dies after claiming leaves the lease to run out; the
-    next run sends again (receivers deduplicate on the delivery id). Returns how many were
-    delivered."""
+    """Send what is due, one claimed delivery at a time (`SKIP LOCKED`, a lease longer than one
+    POST can take), so two workers never send the same delivery at once. The result is written
+    only if the claim is still ours (same attempt, still pending): a delivery deleted or sent
+    again meanwhile is left alone. A worker that dies after claiming leaves the lease to run
+    out; the next run sends again (receivers deduplicate on the delivery id). Returns how many
+    were delivered."""
     delivered = 0
-    sent = 0
-    while sent < limit:
-        now = timezone.now()
-        with tenant_scope(cooperative):
-            batch = list(
-                WebhookDelivery.objects.select_for_update(skip_locked=True)
-                .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-                .select_related("endpoint")
-                .order_by("next_attempt_at")[:50]
-            )
-            for delivery in batch:
-                delivery.attempts += 1
-                delivery.next_attempt_at = now + LEASE
-            WebhookDelivery.objects.bulk_update(batch, ["attempts", "next_attempt_at"])
-        if not batch:
+    for _attempt in range(limit):
+        delivery = _claim(cooperative)
+        if delivery is None:
             break
-        for delivery in batch:
-            sent += 1
-            code, error = _post(delivery.endpoint, delivery)
-            with tenant_scope(cooperative):
-                if code is not None and 200 <= code < 300:
-                    delivery.status = WebhookDelivery.Status.DELIVERED
-                    delivery.delivered_at = timezone.now()
-                    delivered += 1
-                elif delivery.attempts >= WebhookDelivery.MAX_ATTEMPTS:
-                    delivery.status = WebhookDelivery.Status.FAILED
-                else:
-                    wait = BACKOFF[min(delivery.attempts - 1, len(BACKOFF) - 1)]
-                    delivery.next_attempt_at = timezone.now() + timedelta(seconds=wait)
-                delivery.last_status_code = code
-                delivery.last_error = error
-                delivery.save(
-                    update_fields=[
-                        "status",
-                        "delivered_at",
-                        "next_attempt_at",
-                        "last_status_code",
-                        "last_error",
-                    ]
-                )
+        code, error = _post(delivery.endpoint, delivery)
+        now = timezone.now()
+        if code is not None and 200 <= code < 300:
+            outcome = {"status": WebhookDelivery.Status.DELIVERED, "delivered_at": now}
+        elif delivery.attempts >= WebhookDelivery.MAX_ATTEMPTS:
+            outcome = {"status": WebhookDelivery.Status.FAILED}
+        else:
+            wait = BACKOFF[min(delivery.attempts - 1, len(BACKOFF) - 1)]
+            outcome = {"next_attempt_at": now + timedelta(seconds=wait)}
+        with tenant_scope(cooperative):
+            written = WebhookDelivery.objects.filter(
+                pk=delivery.pk,
+                attempts=delivery.attempts,
+                status=WebhookDelivery.Status.PENDING,
+            ).update(last_status_code=code, last_error=error, **outcome)
+        delivered += bool(written) and "delivered_at" in outcome
     return delivered
 
 
 def delivery_retry(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a given-up delivery again (owner's or staff's button)."""
+    if delivery.status != WebhookDelivery.Status.FAILED:
+        raise ApplicationError(
+            _("Only a delivery that was given up can be sent again."), code="not_failed"
+        )
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()

@@ -64,6 +64,10 @@ def endpoint_delete(request, pk: int):
 @role_policy(MEMBER, STAFF)
 def delivery_retry(request, pk: int, delivery_pk: int):
     endpoint = access.endpoint_get(tenancy=request.tenancy, user=request.user, pk=pk)
-    services.delivery_retry(delivery=access.delivery_get(endpoint=endpoint, pk=delivery_pk))
-    messages.success(request, _("The delivery will be sent again."))
+    try:
+        services.delivery_retry(delivery=access.delivery_get(endpoint=endpoint, pk=delivery_pk))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The delivery will be sent again."))
     return redirect("portal:webhook", pk=endpoint.pk)

@@ -279,7 +279,11 @@ def test_accountant_page_checks_and_downloads_only_their_cooperative(
     client = login(bob)
     page = client.get("/accountant/datev/", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
     assert page.status_code == 200
-    assert "The export matches the ledger." in page.content.decode()
+    html = page.content.decode()
+    assert "The export matches the ledger." in html
+    get_form = html.split('<form method="get"')[1].split("</form>")[0]
+    assert "csrfmiddlewaretoken" not in get_form  # no CSRF token in a URL
+    assert 'name="date_from" value="2026-01-01"' in html.split('<form method="post"')[1]
     response = client.post(
         "/accountant/datev/", {"date_from": "2026-01-01", "date_to": "2026-12-31"}
     )

@@ -225,3 +225,51 @@ def test_reminders_and_salaries_are_announced(coop_a_ready, alice, sabine, stefa
     assert any(p.get("reminder", {}).get("level") == 1 for p in payloads)
     for request in receiver.requests:
         assert request["headers"]["x-smartcoop-event"] == json.loads(request["body"])["event"]
+
+
+def test_the_post_goes_to_the_address_checked_not_a_second_dns_answer(
+    coop_a_ready, alice, sabine, receiver, monkeypatch
+):
+    """DNS rebinding: the name is resolved once, checked, and the connection made to that very
+    address (the Host header still carries the name)."""
+    import socket
+
+    real = socket.getaddrinfo
+    answers = []
+
+    def resolve(host, port, *args, **kwargs):
+        if host == "hooks.example":
+            answers.append(host)
+            return real("127.0.0.1", port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    port = receiver.url.split(":")[2].split("/")[0]
+    _register(alice, f"http://hooks.example:{port}/hook", ["invoice.issued"])
+    issue(alice, draft(alice, make_client(alice), [line()]), sabine)
+    answers.clear()
+    assert _send(coop_a_ready) == 1
+    assert answers == ["hooks.example"]  # one lookup per send, the one that was checked
+    assert receiver.requests[0]["headers"]["host"] == f"hooks.example:{port}"
+
+
+def test_a_switched_off_webhook_waits_and_only_given_up_deliveries_go_again(
+    coop_a_ready, alice, sabine, receiver, login
+):
+    from tests.conftest import make_person
+
+    endpoint, _secret = _register(alice, receiver.url, ["invoice.issued"])
+    issue(alice, draft(alice, make_client(alice), [line()]), sabine)
+    with tenant_scope(coop_a_ready):
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    assert _send(coop_a_ready) == 0 and receiver.requests == []
+    with tenant_scope(coop_a_ready):
+        delivery = WebhookDelivery.objects.get()
+        with pytest.raises(ApplicationError) as pending:
+            services.delivery_retry(delivery=delivery)
+    assert pending.value.code == "not_failed"
+    olga = make_person(coop_a_ready, "olga@example.org", "member", full_name="Olga Ost")
+    url = f"/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/retry/"
+    assert login(olga).post(url).status_code == 404
+    assert login(olga).post(f"/webhooks/{endpoint.pk}/delete/").status_code == 404
+    assert login(alice).post(url).status_code == 302  # refused with a message, not an error

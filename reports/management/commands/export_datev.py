@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ApplicationError
-from reports import services
+from reports import datev_export, services
 from tenancy.models import Cooperative
 from tenancy.scope import tenant_scope
 
@@ -36,6 +36,8 @@ class Command(BaseCommand):
         if coop is None:
             raise CommandError(f"unknown cooperative {cooperative!r}")
         try:
+            with tenant_scope(coop):  # committed before the long read
+                datev_export.debtors_assign(cooperative=coop)
             with tenant_scope(coop):
                 package = services.datev_package_write(
                     cooperative=coop,
