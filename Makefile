@@ -63,8 +63,20 @@ run: system-deps venv
 	@echo "SmartCoop runs at http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
+# Front-end packages from the npm registry (package-lock.json): axe-core for the browser tests'
+# accessibility checks; uPlot, whose built files `make vendor` copies into static/vendor/.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) system-deps SYSTEM_PACKAGES=npm
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: vendor
+vendor: node_modules/.installed
+	mkdir -p static/vendor/uplot
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE static/vendor/uplot/
+
 .PHONY: test
-test: test-system-deps venv
+test: test-system-deps venv node_modules/.installed
 	@if [[ "$${DATABASE_OWNER_URL:-}" == postgres* ]]; then bin/pg-setup; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -23,6 +23,7 @@ from banking.models import (
     BankTransaction,
     PaymentFile,
     Refund,
+    StatementImport,
 )
 from core.admin_site import StaffModelAdmin, site
 from core.exceptions import ApplicationError
@@ -83,30 +84,19 @@ class BankStatementAdmin(StaffModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > parsers.MAX_BYTES:
-                form.add_error("file", gettext("The file is larger than 20 MB."))
+            try:
+                job = services.statement_import_queue(
+                    cooperative=request.tenancy.cooperative,
+                    content=upload.read(parsers.MAX_BYTES + 1),
+                    file_name=upload.name,
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error("file", exc.message)
             else:
-                try:
-                    result = services.statement_import(
-                        cooperative=request.tenancy.cooperative,
-                        content=upload.read(),
-                        file_name=upload.name,
-                        actor=request.user,
-                    )
-                except ApplicationError as exc:
-                    form.add_error("file", exc.message)
-                else:
-                    self.message_user(
-                        request,
-                        gettext(
-                            "%(imported)d new, %(duplicates)d already known, %(matched)d "
-                            "matched, %(unmatched)d for the queue."
-                        )
-                        % vars(result),
-                    )
-                    return HttpResponseRedirect(
-                        reverse("admin:banking_banktransaction_changelist") + "?queue=unmatched"
-                    )
+                return HttpResponseRedirect(
+                    reverse("admin:banking_statementimport_change", args=[job.pk])
+                )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import a bank statement"),
@@ -114,6 +104,56 @@ class BankStatementAdmin(StaffModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/banking/import.html", context)
+
+
+@admin.register(StatementImport, site=site)
+class StatementImportAdmin(StaffModelAdmin):
+    """Uploaded statements being imported by a worker: progress while it works (the page
+    refreshes itself; staff may leave it), the counts or the error when done."""
+
+    list_display = [
+        "file_name",
+        "status",
+        "created_at",
+        "requested_by",
+        "imported",
+        "duplicates",
+        "matched",
+        "unmatched",
+    ]
+    list_filter = ["status"]
+    fields = [
+        "file_name",
+        "size",
+        "status",
+        "error",
+        "requested_by",
+        "created_at",
+        "finished_at",
+        "imported",
+        "duplicates",
+        "matched",
+        "unmatched",
+    ]
+    readonly_fields = fields
+    change_form_template = "admin/banking/statementimport/change_form.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, object_id)
+        extra = {}
+        if job is not None:
+            done, total = services.statement_import_progress(job)
+            extra = {"job": job, "done": done, "total": total}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 class QueueFilter(admin.SimpleListFilter):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_iban
+from tenancy.jobs import BackgroundJob
 from tenancy.models import TenantModel, track_tenant_model
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -68,6 +69,37 @@ class BankStatement(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} {self.statement_id or self.file_name}"
+
+
+class StatementImport(BackgroundJob):
+    """A statement file uploaded by staff and imported by a worker, with its progress; the file
+    is kept only until it has been imported."""
+
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file"), editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    entries_done = models.PositiveIntegerField(_("entries processed"), default=0)
+    entries_total = models.PositiveIntegerField(_("entries in the file"), default=0)
+    imported = models.PositiveIntegerField(_("new"), default=0)
+    duplicates = models.PositiveIntegerField(_("already known"), default=0)
+    matched = models.PositiveIntegerField(_("matched"), default=0)
+    unmatched = models.PositiveIntegerField(_("for the queue"), default=0)
+
+    GIVEN_UP = _("The statement could not be imported; the operators have been told.")
+
+    class Meta:
+        verbose_name = _("statement import")
+        verbose_name_plural = _("statement imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="statementimport_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 class BankTransaction(TenantModel):

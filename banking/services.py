@@ -4,14 +4,18 @@ matching and undo. Each allocation posts the payment to the ledger; undoing reve
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from banking import matching, parsers, sepa
@@ -22,6 +26,7 @@ from banking.models import (
     BankTransaction,
     PaymentFile,
     Refund,
+    StatementImport,
 )
 from core.exceptions import ApplicationError
 from core.validators import validate_iban
@@ -30,12 +35,17 @@ from ledger import services as ledger_services
 from ledger.models import Transaction
 from members.models import Member
 from members.services import share_payment_cancel, share_payment_record, shares_outstanding
+from tenancy import jobs
 from tenancy.models import Cooperative, User
+from tenancy.scope import tenant_scope
 from webhooks import events as webhook_events
 from webhooks import services as webhook_services
 from webhooks.models import Event as WebhookEvent
 
+logger = logging.getLogger(__name__)
+
 ZERO = Decimal("0.00")
+PROGRESS_EVERY = 200  # entries between progress reports of an import
 
 
 @dataclass
@@ -53,16 +63,26 @@ class ImportResult:
 
 
 def statement_import(
-    *, cooperative: Cooperative, content: bytes, file_name: str, actor: User | None
+    *,
+    cooperative: Cooperative,
+    content: bytes,
+    file_name: str,
+    actor: User | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import a statement file. Entries already imported (the same file again, or overlapping
-    statements) are recognised and skipped; new credits are matched at once."""
+    statements) are recognised and skipped; new credits are matched at once. `progress` hears
+    (entries processed, entries in the file) now and then."""
     try:
         statements = parsers.parse(content)
     except parsers.StatementError as exc:
         raise ApplicationError(str(exc), code="statement_invalid") from exc
     digest = hashlib.sha256(content).hexdigest()
     result = ImportResult()
+    total = sum(len(parsed.entries) for parsed in statements)
+    done = 0
+    if progress:
+        progress(0, total)
     with transaction.atomic():
         # Held to the end: the open amounts the matcher reads stay true while it allocates.
         ledger_services.ledger_lock(cooperative=cooperative)
@@ -95,6 +115,7 @@ def statement_import(
             )
             fresh = [(e, k) for e, k in zip(parsed.entries, keys, strict=True) if k not in known]
             result.duplicates += len(parsed.entries) - len(fresh)
+            done += len(parsed.entries) - len(fresh)
             statement = BankStatement.objects.create(
                 cooperative=cooperative,
                 account=account,
@@ -137,6 +158,9 @@ def statement_import(
             result.imported += len(created)
             matcher = matching.Matcher() if any(t.amount > 0 for t in created) else None
             for bank_transaction in created:
+                done += 1
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress(done, total)
                 if bank_transaction.amount < 0:
                     batch.flush()  # a return may undo a payment of this same file
                     if bank_transaction.is_return:
@@ -154,6 +178,86 @@ def statement_import(
                     result.unmatched += 1
         batch.flush()
     return result
+
+
+def statement_import_queue(
+    *, cooperative: Cooperative, content: bytes, file_name: str, actor: User
+) -> StatementImport:
+    """Staff's upload: kept as a job that a worker imports while the page shows the progress;
+    the file is checked for its format at once, so a wrong file is refused before it waits."""
+    if len(content) > parsers.MAX_BYTES:
+        raise ApplicationError(_("The file is larger than 20 MB."), code="statement_too_large")
+    try:
+        parsers.parse(content)
+    except parsers.StatementError as exc:
+        raise ApplicationError(str(exc), code="statement_invalid") from exc
+    job = StatementImport.objects.create(
+        cooperative=cooperative,
+        file_name=file_name[:200],
+        content=content,
+        size=len(content),
+        requested_by=actor,
+        language=translation.get_language() or actor.language or settings.LANGUAGE_CODE,
+    )
+    from banking import tasks  # the task module imports this one
+
+    # robust: a broker outage must not fail the upload; the sweeper picks the job up.
+    transaction.on_commit(
+        partial(tasks.statement_import_run.delay, cooperative.pk, job.pk), robust=True
+    )
+    return job
+
+
+def statement_import_run(*, cooperative: Cooperative, job_id: int) -> StatementImport | None:
+    """The worker's side of an upload. The import is one transaction and skips what it already
+    imported, so a worker that dies half-way leaves nothing behind and the next one starts over."""
+    job = jobs.job_claim(StatementImport, cooperative=cooperative, job_id=job_id)
+    if job is None:
+        return None
+    with translation.override(job.language):
+        try:
+            with tenant_scope(cooperative):
+                result = statement_import(
+                    cooperative=cooperative,
+                    content=bytes(job.content),
+                    file_name=job.file_name,
+                    actor=job.requested_by,
+                    progress=lambda done, total: jobs.progress_report(job, done=done, total=total),
+                )
+        except ApplicationError as exc:
+            return jobs.job_finish(
+                job,
+                cooperative=cooperative,
+                status=job.Status.FAILED,
+                error=str(exc.message),
+                content=b"",
+            )
+        except Exception:
+            logger.exception("statement import %s failed", job.pk)
+            return jobs.job_finish(
+                job,
+                cooperative=cooperative,
+                status=job.Status.FAILED,
+                error=str(job.GIVEN_UP),
+                content=b"",
+            )
+    entries = result.imported + result.duplicates
+    return jobs.job_finish(
+        job,
+        cooperative=cooperative,
+        status=job.Status.DONE,
+        content=b"",
+        entries_done=entries,
+        entries_total=entries,
+        imported=result.imported,
+        duplicates=result.duplicates,
+        matched=result.matched,
+        unmatched=result.unmatched,
+    )
+
+
+def statement_import_progress(job: StatementImport) -> tuple[int, int]:
+    return jobs.progress_live(job) or (job.entries_done, job.entries_total)
 
 
 def _undo_returned(returned: BankTransaction) -> None:

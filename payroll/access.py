@@ -43,6 +43,13 @@ def approved_runs(*, tenancy):
     )
 
 
+def runs_in_progress(*, tenancy):
+    """Runs not approved yet: being computed, drafts and runs waiting for approval."""
+    if not tenancy.has_any(STAFF, ACCOUNTANT):
+        raise Http404
+    return PayrollRun.objects.exclude(status=PayrollRun.Status.APPROVED).order_by("-month")
+
+
 def approved_run_get(*, tenancy, pk: int) -> PayrollRun:
     run = approved_runs(tenancy=tenancy).select_related("cooperative").filter(pk=pk).first()
     if run is None:

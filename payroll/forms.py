@@ -16,6 +16,15 @@ class CertifiedResultsForm(forms.Form):
     )
 
 
+class PayrollStartForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_("Members who are active at the end of the month are paid."),
+    )
+
+
 class PlannerForm(forms.Form):
     months = forms.IntegerField(
         label=_("Spread over months"), min_value=1, max_value=24, initial=6, required=False

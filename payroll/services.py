@@ -329,6 +329,39 @@ def summary(run: PayrollRun) -> RunSummary:
     return RunSummary(run.lines_count, run.gross, run.net, run.employer_cost, run.warnings_count)
 
 
+def payroll_run_start(*, cooperative: Cooperative, month: date, actor: User) -> PayrollRun:
+    """Staff start computing a month (or continue a computation a dead worker left half-done):
+    the run is created at once and a worker computes it chunk by chunk while the page shows
+    the progress; leaving the page stops nothing. Called inside the request's scope."""
+    month = month_start(month)
+    if month > month_start(timezone.localdate()):
+        raise ApplicationError(
+            _("A month in the future cannot be computed yet."), code="payroll_month_future"
+        )
+    run, created = PayrollRun.objects.get_or_create(cooperative=cooperative, month=month)
+    if run.status != PayrollRun.Status.COMPUTING:
+        raise ApplicationError(
+            _("The payroll of this month has already been computed (%(status)s).")
+            % {"status": run.get_status_display()},
+            code="payroll_computed",
+        )
+    from payroll import tasks  # the task module imports this one
+
+    enqueue_on_commit(tasks.payroll_run_compute, cooperative.pk, month.isoformat())
+    logger.info(
+        "payroll run %s %s by user %s", run.pk, "started" if created else "resumed", actor.pk
+    )
+    return run
+
+
+def payroll_run_progress(*, run: PayrollRun) -> tuple[int, int]:
+    """(members computed, members to compute) of a run being computed."""
+    if run.status != PayrollRun.Status.COMPUTING:
+        return run.lines_count, run.lines_count
+    done = run.lines.count()
+    return done, max(done, selectors.payroll_members(month=run.month).count())
+
+
 def payroll_run_recompute(*, run: PayrollRun, actor: User) -> tuple[PayrollRun, RunSummary]:
     """Throw the draft's lines away and compute them again (after data was corrected)."""
     with transaction.atomic():

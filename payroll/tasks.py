@@ -4,6 +4,8 @@ payslip once per line."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -20,6 +22,16 @@ def payroll_run_due(cooperative_id: int) -> str:
     cooperative = Cooperative.objects.get(pk=cooperative_id)
     result = services.payroll_run_due(cooperative=cooperative, today=timezone.localdate())
     return result.line() if result else "not yet"
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def payroll_run_compute(cooperative_id: int, month: str) -> str:
+    """A month staff started from the payroll page; resumes where a dead worker stopped."""
+    cooperative = Cooperative.objects.get(pk=cooperative_id)
+    _run, summary = services.payroll_run_compute(
+        cooperative=cooperative, month=date.fromisoformat(month)
+    )
+    return summary.line()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.downloads import attachment
@@ -18,7 +18,13 @@ from core.policies import ACCOUNTANT, MEMBER, STAFF, role_policy
 from members import access as member_access
 from payroll import access, categories, documents, handoff, planner, selectors, services
 from payroll.calculation import Employee, gross_to_net
-from payroll.forms import CalculatorForm, CertifiedResultsForm, PlannerForm, SalaryCategoryForm
+from payroll.forms import (
+    CalculatorForm,
+    CertifiedResultsForm,
+    PayrollStartForm,
+    PlannerForm,
+    SalaryCategoryForm,
+)
 from payroll.models import PayrollLine, PayrollRun, SalaryRule
 
 
@@ -66,8 +72,40 @@ def payslip(request, pk: int):
 
 @role_policy(STAFF, ACCOUNTANT)
 def runs(request):
+    """Approved runs with their files; runs in progress, with a progress bar while a worker
+    computes one; staff start (or continue) computing a month here."""
+    in_progress = list(access.runs_in_progress(tenancy=request.tenancy))
+    form = PayrollStartForm(initial={"month": services.month_start(timezone.localdate())})
+    if request.method == "POST":
+        if not request.tenancy.has_any(STAFF):
+            raise Http404
+        form = PayrollStartForm(request.POST)
+        if form.is_valid():
+            try:
+                run = services.payroll_run_start(
+                    cooperative=request.tenancy.cooperative,
+                    month=form.cleaned_data["month"],
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error("month", exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("The payroll of %(month)s is being computed. You may leave this page.")
+                    % {"month": formats.date_format(run.month, "YEAR_MONTH_FORMAT")},
+                )
+                return redirect("portal:payroll_runs")
+    progress = {run.pk: services.payroll_run_progress(run=run) for run in in_progress}
     return render(
-        request, "payroll/runs.html", {"runs": access.approved_runs(tenancy=request.tenancy)}
+        request,
+        "payroll/runs.html",
+        {
+            "runs": access.approved_runs(tenancy=request.tenancy),
+            "in_progress": [(run, *progress[run.pk]) for run in in_progress],
+            "computing": any(run.status == PayrollRun.Status.COMPUTING for run in in_progress),
+            "form": form,
+        },
     )
 
 

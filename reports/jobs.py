@@ -1,10 +1,8 @@
 """Report jobs: asked for on a page, written by a worker, downloaded when ready.
 
 The report is read inside one tenant scope (one transaction: a consistent picture of the books,
-however long it takes) and written to a file under the private root; progress and a heartbeat
-go through the cache, which web and workers share. A job is claimed under a row lock, so two
-deliveries of the same task write it once; a worker killed half-way leaves a job whose heartbeat
-stops, and the sweeper queues it again."""
+however long it takes) and written to a file under the private root. Claims, attempts, progress
+and the sweeper are the background jobs' own (tenancy/jobs.py)."""
 
 from __future__ import annotations
 
@@ -18,41 +16,36 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from ledger.models import Entry, Transaction
 from reports import datev_export, services, tables, writers
 from reports.models import ReportJob
+from tenancy.jobs import (
+    job_claim,
+    job_finish,
+    jobs_sweep,
+    progress_live,
+    progress_report,
+)
 from tenancy.models import Cooperative, User
 from tenancy.scope import tenant_scope
 
 logger = logging.getLogger(__name__)
 
-STALE = timedelta(minutes=10)  # no progress for this long: the worker is gone
-MAX_ATTEMPTS = 3  # a job whose worker dies this often (memory, time limit) is given up
 KEEP = timedelta(days=7)
 FORMATS = {
     **{report: ("csv", "xlsx", "pdf") for report in tables.REPORTS},
     "datev": ("zip",),
 }
-PROGRESS_TTL = 24 * 3600
-
-
-def _progress_key(job_id: int) -> str:
-    return f"report-job:{job_id}"
 
 
 def progress_of(job: ReportJob) -> tuple[int, int]:
     """(lines written, lines expected) as the worker last reported them."""
-    if job.status == ReportJob.Status.RUNNING:
-        live = cache.get(_progress_key(job.pk))
-        if live:
-            return live["done"], live["total"]
-    return job.rows_done, job.rows_total
+    return progress_live(job) or (job.rows_done, job.rows_total)
 
 
 def file_path(job: ReportJob) -> Path:
@@ -113,30 +106,6 @@ def _enqueue(job: ReportJob) -> None:
     )
 
 
-def _claim(cooperative: Cooperative, job_id: int) -> ReportJob | None:
-    with tenant_scope(cooperative):
-        job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in (ReportJob.Status.DONE, ReportJob.Status.FAILED):
-            return None
-        now = timezone.now()
-        live = cache.get(_progress_key(job.pk)) or {}
-        beat = live.get("at") or job.heartbeat_at
-        if job.status == ReportJob.Status.RUNNING and beat and now - beat < STALE:
-            return None  # another worker is writing it
-        if job.attempt >= MAX_ATTEMPTS:
-            with translation.override(job.language):
-                job.error = _("The report could not be written; the operators have been told.")
-            job.status, job.finished_at = ReportJob.Status.FAILED, now
-            job.save(update_fields=["status", "error", "finished_at"])
-            logger.error("report job %s given up after %s attempts", job.pk, job.attempt)
-            return None
-        job.status = ReportJob.Status.RUNNING
-        job.attempt += 1
-        job.started_at = job.heartbeat_at = now
-        job.save(update_fields=["status", "attempt", "started_at", "heartbeat_at"])
-        return job
-
-
 @contextmanager
 def _snapshot():
     """One picture of the books for the whole report (rows and checks alike): REPEATABLE READ
@@ -151,7 +120,7 @@ def _snapshot():
 
 
 def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None:
-    job = _claim(cooperative, job_id)
+    job = job_claim(ReportJob, cooperative=cooperative, job_id=job_id)
     if job is None:
         return None
     target = file_path(job)
@@ -160,11 +129,7 @@ def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None
     state = {"total": 0}
 
     def progress(done: int) -> None:
-        cache.set(
-            _progress_key(job.pk),
-            {"done": done, "total": state["total"], "at": timezone.now()},
-            PROGRESS_TTL,
-        )
+        progress_report(job, done=done, total=state["total"])
 
     try:
         with translation.override(job.language):
@@ -202,7 +167,7 @@ def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None
         partial_file.unlink(missing_ok=True)
         logger.exception("report job %s failed", job.pk)
         with translation.override(job.language):
-            error = _("The report could not be written; the operators have been told.")
+            error = str(ReportJob.GIVEN_UP)
         return _finish(cooperative, job, status=ReportJob.Status.FAILED, error=error)
     return _finish(
         cooperative,
@@ -218,27 +183,17 @@ def report_job_run(*, cooperative: Cooperative, job_id: int) -> ReportJob | None
 def _finish(
     cooperative, job: ReportJob, *, status, error="", rows=0, total=0, checks=None, size=0
 ) -> ReportJob | None:
-    """Record the outcome if the claim is still this worker's; None if another took over."""
-    values = {
-        "status": status,
-        "error": error[:500],
-        "rows_done": rows,
-        "rows_total": total,
-        "checks": checks or [],
-        "size": size,
-        "file_name": download_name(job) if status == ReportJob.Status.DONE else "",
-        "finished_at": timezone.now(),
-        "heartbeat_at": timezone.now(),
-    }
-    with tenant_scope(cooperative):
-        written = ReportJob.objects.filter(
-            pk=job.pk, attempt=job.attempt, status=ReportJob.Status.RUNNING
-        ).update(**values)
-        if not written:
-            return None
-        job.refresh_from_db()
-    cache.delete(_progress_key(job.pk))
-    return job
+    return job_finish(
+        job,
+        cooperative=cooperative,
+        status=status,
+        error=error,
+        rows_done=rows,
+        rows_total=total,
+        checks=checks or [],
+        size=size,
+        file_name=download_name(job) if status == ReportJob.Status.DONE else "",
+    )
 
 
 def _write_datev(job, cooperative, path: Path, progress, state) -> tuple[int, list]:
@@ -278,27 +233,12 @@ def _write_datev(job, cooperative, path: Path, progress, state) -> tuple[int, li
 
 
 def report_jobs_sweep() -> int:
-    """Beat: queue jobs nobody is writing (lost on the broker, or their worker died) and remove
-    what is older than a week, part files included, in every cooperative. Returns how many
-    were queued again."""
+    """Beat: queue report jobs nobody is writing; remove those older than a week with their
+    files (part files included)."""
     from reports import tasks
 
-    now = timezone.now()
-    queued = 0
-    for cooperative in Cooperative.objects.all():
-        with tenant_scope(cooperative):
-            waiting = ReportJob.objects.filter(
-                status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
-                created_at__lt=now - timedelta(minutes=2),
-            ).values_list("pk", "status", "heartbeat_at")
-            for pk, status, heartbeat in waiting if cooperative.is_active else []:
-                live = (cache.get(_progress_key(pk)) or {}).get("at") or heartbeat
-                if status == ReportJob.Status.RUNNING and live and now - live < STALE:
-                    continue
-                tasks.report_job_run.delay(cooperative.pk, pk)
-                queued += 1
-            for job in ReportJob.objects.filter(created_at__lt=now - KEEP):
-                for path in file_path(job).parent.glob(f"{job.pk}.*"):
-                    path.unlink(missing_ok=True)
-                job.delete()
-    return queued
+    def remove(job: ReportJob) -> None:
+        for path in file_path(job).parent.glob(f"{job.pk}.*"):
+            path.unlink(missing_ok=True)
+
+    return jobs_sweep(ReportJob, task=tasks.report_job_run, keep=KEEP, remove=remove)

@@ -3,22 +3,14 @@ kept for download."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import TenantModel
+from tenancy.jobs import BackgroundJob
 
 
-class ReportJob(TenantModel):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("waiting")
-        RUNNING = "running", _("running")
-        DONE = "done", _("ready")
-        FAILED = "failed", _("failed")
-
+class ReportJob(BackgroundJob):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
@@ -36,28 +28,13 @@ class ReportJob(TenantModel):
     report = models.CharField(_("report"), max_length=20, choices=Report.choices)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     params = models.JSONField(_("parameters"), default=dict)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
     rows_done = models.PositiveIntegerField(_("lines written"), default=0)
     rows_total = models.PositiveIntegerField(_("lines expected"), default=0)
     checks = models.JSONField(_("checks against the ledger"), default=list, blank=True)
     file_name = models.CharField(_("file"), max_length=200, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
-    error = models.CharField(_("error"), max_length=500, blank=True)
-    # Which claim of the job this is: a worker's result counts only if the claim is still its.
-    attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
-    language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    GIVEN_UP = _("The report could not be written; the operators have been told.")
 
     class Meta:
         verbose_name = _("report job")

@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.report_jobs_sweep",
         "schedule": 300.0,
     },
+    "statement-imports-sweep": {
+        "task": "banking.tasks.statement_imports_sweep",
+        "schedule": 300.0,
+    },
     "email-outbox-retry": {
         "task": "core.tasks.email_outbox_flush",
         "schedule": 300.0,

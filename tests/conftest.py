@@ -12,9 +12,11 @@ locally, but with CI=true a missing service fails the run: CI must test what pro
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -26,6 +28,8 @@ from members.models import Member
 from members.services import member_create
 from tenancy import services
 from tenancy.models import Cooperative, Role, User
+from tests.browser import Browser, chromium
+from tests.browser import available as browser_available
 
 PASSWORD = "correct horse battery staple 42"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -37,11 +41,79 @@ def _service_missing(item) -> str | None:
         return "needs PostgreSQL with separate owner and application roles"
     if item.get_closest_marker("worker") and not settings.REDIS_URL:
         return "needs Redis (REDIS_URL) for a real Celery worker"
-    if item.get_closest_marker("browser") and not (
-        shutil.which("chromium") and shutil.which("chromedriver")
-    ):
-        return "needs Chromium and ChromeDriver (make test installs them)"
+    if item.get_closest_marker("browser"):
+        return browser_available()
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test leaves its page behind (screenshot and HTML) for CI to keep."""
+    report = yield
+    browser = item.funcargs.get("browser") if report.failed else None
+    if isinstance(browser, Browser):
+        browser.keep_failure(item.nodeid)
+    return report
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def browser(_chromium, live_server) -> Browser:
+    """Headless Chromium against the live server, with no cookies from an earlier test."""
+    if _chromium.current_url.startswith("http"):
+        _chromium.delete_all_cookies()
+    _chromium.set_window_size(1280, 900)
+    return Browser(_chromium, live_server.url)
+
+
+def _url(alias: str) -> str:
+    db = connections[alias].settings_dict
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker):
+    """A real Celery worker in its own process, on the tests' own queue (tests marked `worker`)."""
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=_url("default"),
+        DATABASE_OWNER_URL=_url("owner"),
+        CELERY_TASK_DEFAULT_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "smartcoop",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--queues",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def pytest_runtest_setup(item):
@@ -157,6 +229,20 @@ def make_person(
         persona.totp_secret = generate_totp_secret()
         TOTP.activate(user, persona.totp_secret)
     return persona
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests leave every table empty behind them, the operator's dated tables
+    too; load them again the way their data migrations do (idempotent)."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    editor = SimpleNamespace(connection=SimpleNamespace(alias="default"))
+    for module in ("payroll.migrations.0002_rates_2026", "dunning.migrations.0002_base_rates"):
+        import_module(module).add(apps, editor)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from banking import services
 from banking.matching import unmatched_queryset
-from banking.models import Allocation, BankAccount, BankTransaction
+from banking.models import Allocation, BankAccount, BankTransaction, StatementImport
 from core.exceptions import ApplicationError
 from ledger.models import Account, AccountKind, Entry
 from tenancy.scope import tenant_scope
@@ -285,6 +285,17 @@ def test_admin_import_queue_and_manual_match(coop_a_ready, bank, login, alice, s
     )
     response = admin.post("/admin/banking/bankstatement/import/", {"file": upload})
     assert response.status_code == 302
+    # The upload waits for a worker; its page shows the progress and refreshes itself.
+    waiting = admin.get(response["Location"])
+    assert b'http-equiv="refresh"' in waiting.content and b"<progress" in waiting.content
+    with tenant_scope(coop_a_ready):
+        job = StatementImport.objects.get()
+    done = services.statement_import_run(cooperative=coop_a_ready, job_id=job.pk)
+    assert (done.status, done.imported, done.unmatched, bytes(done.content)) == ("done", 1, 1, b"")
+    # A second delivery of the task does the work once.
+    assert services.statement_import_run(cooperative=coop_a_ready, job_id=job.pk) is None
+    finished = admin.get(response["Location"])
+    assert b'http-equiv="refresh"' not in finished.content
     queue = admin.get("/admin/banking/banktransaction/?queue=unmatched")
     assert queue.status_code == 200 and b"thanks" in queue.content
     with tenant_scope(coop_a_ready):

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core import services as core_services
@@ -21,49 +16,6 @@ from members.models import Member
 from tenancy.scope import tenant_scope
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _url(alias: str) -> str:
-    db = connections[alias].settings_dict
-    user = quote(db["USER"] or "")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker):
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="tests.settings",
-        DATABASE_URL=_url("default"),
-        DATABASE_OWNER_URL=_url("owner"),
-        CELERY_TASK_DEFAULT_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "smartcoop",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "WARNING",
-            "--queues",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _wait_for(predicate, timeout: float = 30.0):

@@ -11,7 +11,6 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone, translation
 
@@ -19,6 +18,7 @@ from invoicing.models import Client
 from ledger import services as ledger_services
 from reports import jobs, tables, writers
 from reports.models import ReportJob
+from tenancy import jobs as background
 from tenancy.models import Cooperative, User
 from tenancy.scope import tenant_scope
 
@@ -132,7 +132,7 @@ def test_a_job_is_written_once_and_a_dead_worker_is_replaced(coop_a, bob):
     assert jobs.report_job_run(cooperative=coop_a, job_id=job.pk) is None
     with tenant_scope(coop_a):
         ReportJob.objects.filter(pk=job.pk).update(
-            heartbeat_at=timezone.now() - jobs.STALE - timedelta(seconds=1)
+            heartbeat_at=timezone.now() - background.STALE - timedelta(seconds=1)
         )
     # Its heartbeat stopped: the job is taken over and finished, then never written again.
     done = jobs.report_job_run(cooperative=coop_a, job_id=job.pk)
@@ -150,8 +150,8 @@ def test_a_job_whose_worker_keeps_dying_is_given_up(coop_a, bob):
         job = _budgets_job(coop_a, bob)
         ReportJob.objects.filter(pk=job.pk).update(
             status=ReportJob.Status.RUNNING,
-            attempt=jobs.MAX_ATTEMPTS,
-            heartbeat_at=timezone.now() - jobs.STALE - timedelta(seconds=1),
+            attempt=background.MAX_ATTEMPTS,
+            heartbeat_at=timezone.now() - background.STALE - timedelta(seconds=1),
         )
     assert jobs.report_job_run(cooperative=coop_a, job_id=job.pk) is None
     with tenant_scope(coop_a):
@@ -266,5 +266,5 @@ def test_progress_is_read_from_the_cache_while_the_worker_writes(coop_a, bob):
     with tenant_scope(coop_a):
         job = _budgets_job(coop_a, bob)
         job.status = ReportJob.Status.RUNNING
-    cache.set(jobs._progress_key(job.pk), {"done": 3000, "total": 10000, "at": timezone.now()})
+    background.progress_report(job, done=3000, total=10000)
     assert jobs.progress_of(job) == (3000, 10000)
