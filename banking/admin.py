@@ -27,6 +27,7 @@ from banking.models import (
 )
 from core.admin_site import StaffModelAdmin, site
 from core.exceptions import ApplicationError
+from core.widgets import DateInput
 from invoicing.models import Invoice
 
 
@@ -344,9 +345,7 @@ class RefundForm(forms.Form):
 
 
 class PaymentFileForm(forms.Form):
-    execution_date = forms.DateField(
-        label=_("Execution date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    execution_date = forms.DateField(label=_("Execution date"), widget=DateInput())
 
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from expenses.models import ExpenseClaim
 
 
@@ -24,7 +25,7 @@ class ExpenseClaimForm(forms.Form):
     receipt_date = forms.DateField(
         label=_("Receipt date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     receipt_number = forms.CharField(label=_("Receipt number"), max_length=60, required=False)
     gross = forms.DecimalField(

@@ -5,10 +5,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from invoicing.invoice_services import INVOICE_FIELDS, LineValues
 from invoicing.models import Client, Invoice, Job, Unit
 from invoicing.services import CLIENT_FIELDS, JOB_FIELDS
-from members.forms import DateInput
 
 
 class ClientForm(forms.ModelForm):

@@ -89,6 +89,27 @@ def budget_statement(*, member: Member) -> Statement:
     return statement
 
 
+def budget_by_month(statement: Statement, *, today: date, months: int = 12) -> list[tuple]:
+    """(month, available budget at its end) for the last `months` months up to `today`, read
+    off the statement's running balance (the budget chart)."""
+    year, month = today.year, today.month - months + 1
+    while month < 1:
+        year, month = year - 1, month + 12
+    starts = []
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    result, balance, rows = [], ZERO, iter(statement.rows)
+    row = next(rows, None)
+    for index, start in enumerate(starts):
+        following = starts[index + 1] if index + 1 < len(starts) else None
+        while row is not None and (following is None or row.booking_date < following):
+            balance = row.balance
+            row = next(rows, None)
+        result.append((start, balance))
+    return result
+
+
 def budget_statement_csv(statement: Statement, headers: list[str]) -> bytes:
     return csv_bytes(
         headers,

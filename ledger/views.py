@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
+from core import charts
 from core.pdf import render_pdf
 from core.policies import MEMBER, STAFF, role_policy
 from ledger import selectors
@@ -39,7 +41,23 @@ def budget(request, pk: int | None = None):
     fmt = request.GET.get("format", "html")
     statement = _statement_for(request, pk)
     if fmt == "html":
-        return render(request, "ledger/budget.html", {"statement": statement})
+        history = selectors.budget_by_month(statement, today=timezone.localdate())
+        chart = charts.chart_data(
+            labels=[formats.date_format(month, "YEAR_MONTH_FORMAT") for month, _b in history],
+            series=[
+                charts.series(
+                    _("Available budget at month end"),
+                    [balance for _m, balance in history],
+                    kind="line",
+                    tone=2,
+                )
+            ],
+        )
+        return render(
+            request,
+            "ledger/budget.html",
+            {"statement": statement, "history": history, "chart": chart},
+        )
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         headers = [str(h) for h in CSV_HEADERS]

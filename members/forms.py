@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from members.models import EmploymentData, MemberDocument
 from tenancy.models import User
 
@@ -17,10 +18,6 @@ def _country(value: str) -> str:
     if not COUNTRY.match(value or ""):
         raise forms.ValidationError(_("Enter a two-letter country code, e.g. DE."))
     return value.upper()
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ApplicationForm(forms.Form):

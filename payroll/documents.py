@@ -59,7 +59,7 @@ def _language(line: PayrollLine) -> str:
     return line.member.user.language or line.cooperative.default_language or "de"
 
 
-def _payslip_context(line: PayrollLine) -> dict:
+def payslip_context(line: PayrollLine) -> dict:
     employment = getattr(line.member, "employment", None)
     branches = line.details.get("branches", {})
     rows = [
@@ -102,7 +102,7 @@ def payslip_render(*, line: PayrollLine) -> Payslip:
         return existing
     language = _language(line)
     with translation.override(language):
-        content = render_pdf("pdf/payslip.html", _payslip_context(line))
+        content = render_pdf("pdf/payslip.html", payslip_context(line))
     try:
         with transaction.atomic():
             return Payslip.objects.create(

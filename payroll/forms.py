@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import MonthInput
 from payroll.models import State
 
 
@@ -20,7 +21,7 @@ class PayrollStartForm(forms.Form):
     month = forms.DateField(
         label=_("Month"),
         input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=MonthInput(),
         help_text=_("Members who are active at the end of the month are paid."),
     )
 

@@ -14,8 +14,10 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
+from core import charts
 from core.exceptions import ApplicationError
 from invoicing.models import Invoice, Job
 from ledger import services as ledger_services
@@ -176,39 +178,24 @@ def _history(member: Member, this_month: date) -> list[dict]:
     ]
 
 
-def chart(plan: Plan, *, width: int = 600, height: int = 200) -> dict:
-    """Geometry of the chart (an inline SVG, no script): a bar per month for the income, a line
-    for the employer cost paid, a dashed line for the sustainable employer cost."""
-    target = plan.sustainable.employer_cost if plan.sustainable else ZERO
-    values = [row["income"] for row in plan.history] + [
-        row["employer_cost"] for row in plan.history
+def chart(plan: Plan) -> dict:
+    """Income per month (bars) against the employer cost of the salary paid (line) and the
+    sustainable employer cost (dashed): the smoothing at a glance."""
+    months = [formats.date_format(row["month"], "YEAR_MONTH_FORMAT") for row in plan.history]
+    target = plan.sustainable.employer_cost if plan.sustainable else None
+    lines = [
+        charts.series(_("Income"), [row["income"] for row in plan.history], tone=1),
+        charts.series(
+            _("Salary (employer cost)"),
+            [row["employer_cost"] for row in plan.history],
+            kind="line",
+            tone=2,
+        ),
     ]
-    top = max([*values, target, Decimal("1")])
-    slot = width / len(plan.history)
-
-    def y(value: Decimal) -> float:
-        # SVG pixel coordinates, not money: the amounts themselves stay Decimal in the table.
-        return round(height - float(max(value, ZERO) / top) * (height - 10), 1)
-
-    bars = [
-        {
-            "x": round(index * slot + slot * 0.15, 1),
-            "y": y(row["income"]),
-            "width": round(slot * 0.7, 1),
-            "height": round(height - y(row["income"]), 1),
-            "label": row["month"],
-            "income": row["income"],
-        }
-        for index, row in enumerate(plan.history)
-    ]
-    line = " ".join(
-        f"{round(index * slot + slot / 2, 1)},{y(row['employer_cost'])}"
-        for index, row in enumerate(plan.history)
-    )
-    return {
-        "width": width,
-        "height": height,
-        "bars": bars,
-        "line": line,
-        "target_y": y(target),
-    }
+    if target is not None:
+        lines.append(
+            charts.series(
+                _("Sustainable employer cost"), [target] * len(months), kind="dashed", tone=3
+            )
+        )
+    return charts.chart_data(labels=months, series=lines)

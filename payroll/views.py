@@ -65,6 +65,14 @@ def salary(request):
 
 
 @role_policy(MEMBER)
+def payslip_page(request, pk: int):
+    """The payslip as a page (it reads well on a phone), with the PDF to keep."""
+    member = member_access.own_member(user=request.user)
+    line = access.own_salary_line(member=member, pk=pk)
+    return render(request, "payroll/payslip.html", documents.payslip_context(line))
+
+
+@role_policy(MEMBER)
 def payslip(request, pk: int):
     member = member_access.own_member(user=request.user)
     return payslip_response(access.own_salary_line(member=member, pk=pk))

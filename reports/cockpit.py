@@ -11,7 +11,10 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
+from django.utils import formats
+from django.utils.translation import gettext as _
 
+from core import charts
 from ledger.models import Account, AccountKind, Entry
 from reports import tables
 
@@ -155,35 +158,20 @@ def cockpit(*, cooperative, as_of: date) -> Cockpit:
         members_with_budget=members,
     )
     result.charts = {
-        "ageing": bar_chart([(tables.bucket_label(b), value) for b, value in result.ageing]),
-        "cash": bar_chart(
-            [(month.strftime("%m/%Y"), value) for month, value in result.cash_by_month]
+        "ageing": charts.chart_data(
+            labels=[tables.bucket_label(bucket) for bucket, _value in result.ageing],
+            series=[charts.series(_("Open"), [value for _b, value in result.ageing], tone=2)],
+        ),
+        "cash": charts.chart_data(
+            labels=[
+                formats.date_format(month, "YEAR_MONTH_FORMAT")
+                for month, _v in result.cash_by_month
+            ],
+            series=[
+                charts.series(
+                    _("Cash at month end"), [value for _m, value in result.cash_by_month], tone=1
+                )
+            ],
         ),
     }
     return result
-
-
-def bar_chart(values: list[tuple[str, Decimal]], *, width: int = 600, height: int = 180) -> dict:
-    """Geometry of a bar chart drawn as inline SVG (no script): one bar per value, negative
-    values hang below the zero line."""
-    top = max([abs(v) for _label, v in values] + [Decimal("1")])
-    has_negative = any(v < 0 for _label, v in values)
-    zero = height / 2 if has_negative else height - 20
-    scale = (zero - 10) / float(top)  # pixels per euro: a drawing coordinate, not money
-    slot = width / max(len(values), 1)
-    bars = []
-    for index, (label, value) in enumerate(values):
-        size = round(abs(float(value)) * scale, 1)
-        bars.append(
-            {
-                "x": round(index * slot + slot * 0.15, 1),
-                "y": round(zero - size if value >= 0 else zero, 1),
-                "width": round(slot * 0.7, 1),
-                "height": size,
-                "label": label,
-                "value": value,
-                "text_x": round(index * slot + slot / 2, 1),
-                "negative": value < 0,
-            }
-        )
-    return {"width": width, "height": height, "bars": bars, "zero": round(zero, 1)}

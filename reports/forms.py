@@ -6,18 +6,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
+
 
 def _year_start() -> date:
     return timezone.localdate().replace(month=1, day=1)
 
 
 class DatevPeriodForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), initial=_year_start
-    )
-    date_to = forms.DateField(
-        label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
-    )
+    date_from = forms.DateField(label=_("From"), widget=DateInput(), initial=_year_start)
+    date_to = forms.DateField(label=_("Until"), widget=DateInput(), initial=timezone.localdate)
 
     def clean(self):
         data = super().clean()
@@ -37,21 +35,21 @@ class ReportForm(forms.Form):
     as_of = forms.DateField(
         label=_("On"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         initial=timezone.localdate,
         help_text=_("For open items and budgets."),
     )
     date_from = forms.DateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         initial=_year_start,
         help_text=_("For revenue, VAT return and EU sales list."),
     )
     date_to = forms.DateField(
         label=_("Until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         initial=timezone.localdate,
     )
 

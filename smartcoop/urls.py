@@ -66,6 +66,7 @@ portal_patterns = (
         path("payroll/calculator/", payroll_views.calculator, name="payroll_calculator"),
         path("expenses/", expense_views.claims, name="expenses"),
         path("expenses/<int:pk>/receipt", expense_views.receipt, name="expense_receipt"),
+        path("salary/<int:pk>/", payroll_views.payslip_page, name="payslip_page"),
         path("salary/<int:pk>/payslip.pdf", payroll_views.payslip, name="payslip"),
         path("payroll/", payroll_views.runs, name="payroll_runs"),
         path("payroll/<int:pk>/", payroll_views.run_detail, name="payroll_run"),

@@ -319,3 +319,46 @@ def test_a_freelancer_from_application_to_payslip(browser, demo, worker):
     browser.go("/salary/")
     browser.axe()
     assert browser.link(f"/salary/{line.pk}/payslip.pdf")
+
+
+def test_staff_and_the_accountant_on_their_pages(browser, demo, worker):
+    """The guarantee fund, the dunning of the demo's overdue invoices, the cockpit and the
+    accountant's export in the background, each page checked with axe-core."""
+    coop, secrets, _tmp_path = demo
+    browser.as_("staff@smart-demo.example", DEMO_PASSWORD, totp_secret=secrets["staff"])
+    for path in (
+        "/guarantee/",
+        "/cockpit/",
+        "/admin/dunning/reminder/",
+        "/admin/dunning/escalation/",
+        "/admin/guarantee/advance/",
+        "/admin/banking/banktransaction/?queue=unmatched",
+    ):
+        browser.go(path)
+        browser.axe()
+    # An overdue invoice's collection page: its reminders and the dunning controls.
+    with tenant_scope(coop):
+        overdue = Invoice.objects.filter(reminders__isnull=False).first()
+    browser.go(f"/invoices/{overdue.pk}/collection/")
+    browser.axe()
+    assert browser.find_all("main table")
+
+    # Bob exports the open items as XLSX; a worker writes it while the page shows progress.
+    browser.as_("accountant@smart-demo.example", DEMO_PASSWORD, totp_secret=secrets["accountant"])
+    browser.go("/accountant/")
+    browser.axe()
+    browser.go("/accountant/reports/")
+    browser.axe()
+    browser.submit(report="open_items", format="xlsx")
+    browser.wait_while_refreshing()
+    browser.axe()
+    href = browser.link("/download/").get_attribute("href")
+    head = browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(async r => done([r.status,"
+        " new TextDecoder('latin1').decode((await r.arrayBuffer()).slice(0, 2))]));",
+        href,
+    )
+    assert head == [200, "PK"]  # an XLSX file is a zip
+    browser.go("/accountant/datev/")
+    browser.axe()

@@ -87,6 +87,12 @@ def test_bob_downloads_the_journal_and_the_transfer_file_alice_her_payslips(
     assert page.status_code == 200 and str(line.net).encode() in page.content
     slip = member.get(f"/salary/{line.pk}/payslip.pdf")
     assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+    # The same payslip as a page, for reading on a phone.
+    with django_assert_max_num_queries(12):
+        html = member.get(f"/salary/{line.pk}/")
+    assert html.status_code == 200 and f"/salary/{line.pk}/payslip.pdf".encode() in html.content
+    for amount in (line.net, line.gross, line.wage_tax, line.budget_after):
+        assert f"{amount:,.2f}".encode() in html.content, amount
     salaries = member.get("/api/v1/members/me/salaries/").json()["results"]
     assert [(s["id"], s["net"]) for s in salaries] == [(line.pk, str(line.net))]
     assert member.get(salaries[0]["payslip"]).content == slip.content
@@ -103,6 +109,7 @@ def test_salaries_and_payroll_documents_stay_in_their_cooperative(
         line = run.lines.get()
     other_member = login(carol)
     assert other_member.get(f"/salary/{line.pk}/payslip.pdf").status_code == 404
+    assert other_member.get(f"/salary/{line.pk}/").status_code == 404
     assert other_member.get(f"/api/v1/members/me/salaries/{line.pk}/payslip/").status_code == 404
     assert other_member.get("/api/v1/members/me/salaries/").json()["results"] == []
     client.logout()
@@ -125,6 +132,8 @@ def test_nothing_before_approval(coop_a, alice, sabine, bob, login):
         line = run.lines.get()
     accountant = login(bob)
     assert accountant.get(f"/payroll/{run.pk}/journal.csv").status_code == 404
-    assert login(alice).get(f"/salary/{line.pk}/payslip.pdf").status_code == 404
+    member = login(alice)
+    assert member.get(f"/salary/{line.pk}/payslip.pdf").status_code == 404
+    assert member.get(f"/salary/{line.pk}/").status_code == 404
     with tenant_scope(coop_a), pytest.raises(Exception, match="approved"):
         documents.payslips_render_missing(run=run)
