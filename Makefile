@@ -80,6 +80,16 @@ test: test-system-deps venv node_modules/.installed
 	@if [[ "$${DATABASE_OWNER_URL:-}" == postgres* ]]; then bin/pg-setup; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The README's screenshots: the browser tests in German and Arabic and on a phone, copied from
+# the test artefacts into docs/screenshots (needs PostgreSQL like the tests; see README).
+README_SHOTS := de-dashboard de-invoice-form de-planner de-budget ar-planner ar-payslip phone-de-invoice-form phone-de-payslip
+.PHONY: screenshots
+screenshots: test-system-deps venv node_modules/.installed
+	rm -rf var/readme-artifacts
+	SMARTCOOP_TEST_ARTIFACTS=$(CURDIR)/var/readme-artifacts $(PY) -m pytest -q -p no:cacheprovider tests/journeys/test_languages_and_phone.py -k 'right_to_left or fit_a_phone'
+	mkdir -p docs/screenshots
+	for shot in $(README_SHOTS); do cp var/readme-artifacts/screenshots/$$shot.png docs/screenshots/; done
+
 .PHONY: lint
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -87,8 +97,8 @@ lint: venv
 
 .PHONY: messages
 messages: venv
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=.tools --ignore=staticfiles --ignore=tests --ignore=var
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=.tools --ignore=staticfiles --ignore=tests --ignore=var --ignore=node_modules
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools --ignore=node_modules
 
 .PHONY: bench
 bench: venv

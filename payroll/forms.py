@@ -46,7 +46,9 @@ class PlannerForm(forms.Form):
         required=False,
     )
     include_planned = forms.BooleanField(
-        label=_("Count jobs still waiting for the client's confirmation"), required=False
+        label=_("Count jobs still waiting for the client's confirmation"),
+        initial=True,
+        required=False,
     )
 
 

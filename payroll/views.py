@@ -199,7 +199,12 @@ def what_if_of(data: dict) -> planner.WhatIf:
 def salary_planner(request):
     """What salary the member's budget, open invoices and jobs sustain, with what-if inputs."""
     member = member_access.own_member(user=request.user)
-    params = request.GET if request.GET else {"include_planned": "on"}
+    # Without what-ifs the form shows its defaults (a bound form would show empty fields).
+    params = request.GET or {
+        name: field.initial
+        for name, field in PlannerForm.base_fields.items()
+        if field.initial is not None
+    }
     form = PlannerForm(params)
     what_if = what_if_of(form.cleaned_data) if form.is_valid() else planner.WhatIf()
     plan = planner.salary_plan(member=member, what_if=what_if)

@@ -149,6 +149,13 @@ class Browser:
         self.fill(form, **values)
         self.press(f"{form} button[type=submit]{button}")
 
+    def wait_for(self, condition, timeout: float = 20):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(
+            lambda driver: condition()
+        )
+
     def wait_while_refreshing(self, timeout: float = 60) -> None:
         """Pages of long work refresh themselves until it is done: wait for the last one."""
         from selenium.webdriver.support.ui import WebDriverWait
@@ -231,17 +238,20 @@ class Browser:
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
 
-    def shot(self, name: str, *, width: int | None = None, full: bool = True) -> Path:
-        """A screenshot of the whole page (at `width` if given) into the artefacts folder."""
+    def shot(self, name: str, *, width: int | None = None, height: int | None = None) -> Path:
+        """A screenshot into the artefacts folder: the top `height` pixels of the page, or the
+        whole page, at `width` (or the window's width)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        if width:
+        width = width or self.driver.get_window_size()["width"]
+        if height is None:
             self.driver.set_window_size(width, 900)
-        if full:
-            height = self.driver.execute_script("return document.documentElement.scrollHeight")
-            self.driver.set_window_size(self.driver.get_window_size()["width"], min(height, 6000))
+            height = min(
+                self.driver.execute_script("return document.documentElement.scrollHeight"), 6000
+            )
+        self.driver.set_window_size(width, height)
         path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
         self.driver.save_screenshot(str(path))
-        self.driver.set_window_size(width or 1280, 900)
+        self.driver.set_window_size(width, 900)
         return path
 
     def keep_failure(self, test_name: str) -> None:

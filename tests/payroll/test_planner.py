@@ -28,6 +28,10 @@ def test_alice_sees_the_salary_her_budget_sustains_and_plays_with_what_ifs(
         page = member.get("/salary/planner/")
     assert page.status_code == 200
     assert 'id="planner-chart-data" type="application/json"' in page.text
+    # The what-if fields show their defaults before anyone changes them.
+    assert (
+        'name="months" value="6"' in page.text and 'name="collection_rate" value="100"' in page.text
+    )
     plan = member.get("/api/v1/members/me/salary-plan/").json()
     assert plan["budget"] == "18000.00" and plan["available"] == "18000.00"
     assert plan["months"] == 6
