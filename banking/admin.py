@@ -139,6 +139,9 @@ class StatementImportAdmin(StaffModelAdmin):
     readonly_fields = fields
     change_form_template = "admin/banking/statementimport/change_form.html"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")  # up to 20 MB per upload
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -4,7 +4,6 @@ matching and undo. Each allocation posts the payment to the ledger; undoing reve
 from __future__ import annotations
 
 import hashlib
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,8 +40,6 @@ from tenancy.scope import tenant_scope
 from webhooks import events as webhook_events
 from webhooks import services as webhook_services
 from webhooks.models import Event as WebhookEvent
-
-logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 PROGRESS_EVERY = 200  # entries between progress reports of an import
@@ -208,9 +205,15 @@ def statement_import_queue(
     return job
 
 
+class _ClaimLost(Exception):
+    """Another worker took the import over: roll this one's work back."""
+
+
 def statement_import_run(*, cooperative: Cooperative, job_id: int) -> StatementImport | None:
-    """The worker's side of an upload. The import is one transaction and skips what it already
-    imported, so a worker that dies half-way leaves nothing behind and the next one starts over."""
+    """The worker's side of an upload. The import and its result are one transaction, recorded
+    only while the claim is this worker's: a worker that dies half-way, or is taken for dead,
+    leaves nothing behind, and the next one imports the file afresh. Unexpected errors (the
+    database gone, a bug) leave the job to the sweeper, up to three attempts."""
     job = jobs.job_claim(StatementImport, cooperative=cooperative, job_id=job_id)
     if job is None:
         return None
@@ -224,36 +227,35 @@ def statement_import_run(*, cooperative: Cooperative, job_id: int) -> StatementI
                     actor=job.requested_by,
                     progress=lambda done, total: jobs.progress_report(job, done=done, total=total),
                 )
+                entries = result.imported + result.duplicates
+                recorded = jobs.job_record(
+                    job,
+                    status=StatementImport.Status.DONE,
+                    content=b"",
+                    entries_done=entries,
+                    entries_total=entries,
+                    imported=result.imported,
+                    duplicates=result.duplicates,
+                    matched=result.matched,
+                    unmatched=result.unmatched,
+                )
+                if not recorded:
+                    raise _ClaimLost
+        except _ClaimLost:
+            return None
         except ApplicationError as exc:
+            # The file itself is wrong (an account we do not keep, a foreign currency): say so.
             return jobs.job_finish(
                 job,
                 cooperative=cooperative,
-                status=job.Status.FAILED,
+                status=StatementImport.Status.FAILED,
                 error=str(exc.message),
                 content=b"",
             )
-        except Exception:
-            logger.exception("statement import %s failed", job.pk)
-            return jobs.job_finish(
-                job,
-                cooperative=cooperative,
-                status=job.Status.FAILED,
-                error=str(job.GIVEN_UP),
-                content=b"",
-            )
-    entries = result.imported + result.duplicates
-    return jobs.job_finish(
-        job,
-        cooperative=cooperative,
-        status=job.Status.DONE,
-        content=b"",
-        entries_done=entries,
-        entries_total=entries,
-        imported=result.imported,
-        duplicates=result.duplicates,
-        matched=result.matched,
-        unmatched=result.unmatched,
-    )
+    jobs.progress_forget(job)
+    with tenant_scope(cooperative):
+        job.refresh_from_db()
+    return job
 
 
 def statement_import_progress(job: StatementImport) -> tuple[int, int]:

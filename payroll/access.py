@@ -44,7 +44,8 @@ def approved_runs(*, tenancy):
 
 
 def runs_in_progress(*, tenancy):
-    """Runs not approved yet: being computed, drafts and runs waiting for approval."""
+    """Runs not approved yet (being computed, drafts, waiting for approval): staff work on
+    them, accountants see what is coming."""
     if not tenancy.has_any(STAFF, ACCOUNTANT):
         raise Http404
     return PayrollRun.objects.exclude(status=PayrollRun.Status.APPROVED).order_by("-month")

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 
 import holidays
 from django.conf import settings as django_settings
@@ -347,7 +348,11 @@ def payroll_run_start(*, cooperative: Cooperative, month: date, actor: User) -> 
         )
     from payroll import tasks  # the task module imports this one
 
-    enqueue_on_commit(tasks.payroll_run_compute, cooperative.pk, month.isoformat())
+    # robust: with the broker down the run stays "being computed" and staff press "Continue
+    # computing" later; the request itself must not fail after the run was created.
+    transaction.on_commit(
+        partial(tasks.payroll_run_compute.delay, cooperative.pk, month.isoformat()), robust=True
+    )
     logger.info(
         "payroll run %s %s by user %s", run.pk, "started" if created else "resumed", actor.pk
     )

@@ -77,6 +77,10 @@ def progress_report(job: BackgroundJob, *, done: int, total: int) -> None:
     )
 
 
+def progress_forget(job: BackgroundJob) -> None:
+    cache.delete(_key(type(job), job.pk))
+
+
 def progress_live(job: BackgroundJob) -> tuple[int, int] | None:
     """(done, total) as the worker last reported it, while the job runs."""
     if job.status != BackgroundJob.Status.RUNNING:
@@ -86,8 +90,10 @@ def progress_live(job: BackgroundJob) -> tuple[int, int] | None:
 
 
 def _alive(model: type[BackgroundJob], job_id: int, heartbeat, now) -> bool:
-    beat = (cache.get(_key(model, job_id)) or {}).get("at") or heartbeat
-    return bool(beat) and now - beat < STALE
+    # The later of the row's heartbeat (set by each claim) and the worker's last report: a dead
+    # worker's old report must not make its successor's fresh claim look stale.
+    beats = [b for b in ((cache.get(_key(model, job_id)) or {}).get("at"), heartbeat) if b]
+    return bool(beats) and now - max(beats) < STALE
 
 
 def job_claim(
@@ -113,23 +119,31 @@ def job_claim(
         job.attempt += 1
         job.started_at = job.heartbeat_at = now
         job.save(update_fields=["status", "attempt", "started_at", "heartbeat_at"])
+        cache.delete(_key(model, job.pk))  # the last worker's progress is not this one's
         return job
+
+
+def job_record(job: BackgroundJob, *, status: str, error: str = "", **values) -> bool:
+    """Record the outcome in the caller's transaction if the claim is still this worker's.
+    Work written in the same transaction is rolled back with it when it is not (raise)."""
+    model = type(job)
+    now = timezone.now()
+    return bool(
+        model.objects.filter(pk=job.pk, attempt=job.attempt, status=model.Status.RUNNING).update(
+            status=status, error=error[:500], finished_at=now, heartbeat_at=now, **values
+        )
+    )
 
 
 def job_finish(
     job: BackgroundJob, *, cooperative: Cooperative, status: str, error: str = "", **values
 ) -> BackgroundJob | None:
     """Record the outcome if the claim is still this worker's; None if another took over."""
-    model = type(job)
-    now = timezone.now()
     with tenant_scope(cooperative):
-        written = model.objects.filter(
-            pk=job.pk, attempt=job.attempt, status=model.Status.RUNNING
-        ).update(status=status, error=error[:500], finished_at=now, heartbeat_at=now, **values)
-        if not written:
+        if not job_record(job, status=status, error=error, **values):
             return None
         job.refresh_from_db()
-    cache.delete(_key(model, job.pk))
+    progress_forget(job)
     return job
 
 

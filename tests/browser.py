@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -157,11 +158,11 @@ class Browser:
         )
 
     def wait_while_refreshing(self, timeout: float = 60) -> None:
-        """Pages of long work refresh themselves until it is done: wait for the last one."""
+        """Pages of long work refresh their progress until it is done: wait for the end."""
         from selenium.webdriver.support.ui import WebDriverWait
 
         WebDriverWait(self.driver, timeout, poll_frequency=0.5).until(
-            lambda driver: not self.find_all('meta[http-equiv="refresh"]')
+            lambda driver: not self.find_all("[data-refresh]")
         )
 
     def messages(self) -> str:
@@ -180,6 +181,10 @@ class Browser:
         self.go("/accounts/login/")
         self.submit("main form", login=email, password=password)
         if totp_secret:
+            # A code is good for its 30 s window only: never type one in the window's last
+            # seconds.
+            if 30 - time.time() % 30 < 3:
+                time.sleep(30 - time.time() % 30 + 0.2)
             counter = next(iter(yield_hotp_counters_from_time()))
             self.submit("main form", code=format_hotp_value(hotp_value(totp_secret, counter)))
         assert "/accounts/login/" not in self.path, self.text()

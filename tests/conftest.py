@@ -88,6 +88,7 @@ def worker(django_db_setup, django_db_blocker):
         DATABASE_URL=_url("default"),
         DATABASE_OWNER_URL=_url("owner"),
         CELERY_TASK_DEFAULT_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+        SMARTCOOP_TEST_CACHE_PREFIX=settings.CACHES["default"].get("KEY_PREFIX", ""),
     )
     process = subprocess.Popen(
         [

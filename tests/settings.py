@@ -25,7 +25,11 @@ if REDIS_URL:
     # Tests clear the cache between cases (FLUSHDB): keep it in its own database, away from
     # the Celery broker's queues.
     CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + "/15"
-    CACHES["default"]["KEY_PREFIX"] = f"smartcoop-test-{os.getpid()}"
+    # The test run's worker process shares its parent's prefix: progress it reports is read by
+    # the live server of the browser tests.
+    CACHES["default"]["KEY_PREFIX"] = os.environ.get(
+        "SMARTCOOP_TEST_CACHE_PREFIX", f"smartcoop-test-{os.getpid()}"
+    )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

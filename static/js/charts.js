@@ -7,7 +7,7 @@
   var lang = document.documentElement.lang || "de";
   // The same tones as .tone-N in app.css (legend swatches).
   var TONES = ["#7aa6c2", "#1b4965", "#c0392b", "#2e7d32"];
-  var money = new Intl.NumberFormat(lang, { style: "currency", currency: "EUR", maximumFractionDigits: 0 });
+  var money = new Intl.NumberFormat(lang, { style: "currency", currency: "EUR", minimumFractionDigits: 0, maximumFractionDigits: 0 });
 
   function options(data, width) {
     var labels = data.labels;

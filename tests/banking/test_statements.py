@@ -273,7 +273,7 @@ def test_command_prints_one_line(coop_a_ready, bank, alice, sabine, tmp_path):
         call_command("import_bank_statement", str(bad), cooperative=coop_a_ready.slug)
 
 
-def test_admin_import_queue_and_manual_match(coop_a_ready, bank, login, alice, sabine):
+def test_admin_import_queue_and_manual_match(coop_a_ready, bank, login, alice, sabine, dirk):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = make_client(alice)
@@ -287,7 +287,7 @@ def test_admin_import_queue_and_manual_match(coop_a_ready, bank, login, alice, s
     assert response.status_code == 302
     # The upload waits for a worker; its page shows the progress and refreshes itself.
     waiting = admin.get(response["Location"])
-    assert b'http-equiv="refresh"' in waiting.content and b"<progress" in waiting.content
+    assert b"data-refresh=" in waiting.content and b"<progress" in waiting.content
     with tenant_scope(coop_a_ready):
         job = StatementImport.objects.get()
     done = services.statement_import_run(cooperative=coop_a_ready, job_id=job.pk)
@@ -295,7 +295,7 @@ def test_admin_import_queue_and_manual_match(coop_a_ready, bank, login, alice, s
     # A second delivery of the task does the work once.
     assert services.statement_import_run(cooperative=coop_a_ready, job_id=job.pk) is None
     finished = admin.get(response["Location"])
-    assert b'http-equiv="refresh"' not in finished.content
+    assert b"data-refresh=" not in finished.content
     queue = admin.get("/admin/banking/banktransaction/?queue=unmatched")
     assert queue.status_code == 200 and b"thanks" in queue.content
     with tenant_scope(coop_a_ready):

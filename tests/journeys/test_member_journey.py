@@ -319,6 +319,9 @@ def test_a_freelancer_from_application_to_payslip(browser, demo, worker):
     browser.go("/salary/")
     browser.axe()
     assert browser.link(f"/salary/{line.pk}/payslip.pdf")
+    browser.follow(f"/salary/{line.pk}/")
+    browser.axe()
+    assert browser.text(".payslip-summary .figure") == f"{line.net:,.2f} €"
 
 
 def test_staff_and_the_accountant_on_their_pages(browser, demo, worker):

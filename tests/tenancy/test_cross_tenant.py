@@ -65,6 +65,7 @@ DETAIL_ROUTES = {
     # tests/payroll/test_documents.py: payslips, journal and transfer file from the other
     # cooperative (member and accountant), and members kept away from the run's documents.
     "portal:payslip": None,
+    "portal:payslip_page": None,
     "portal:payroll_journal": None,
     "portal:payroll_transfer_file": None,
     "api:salary-payslip": None,
