@@ -12,3 +12,9 @@ class TenancyConfig(AppConfig):
         from tenancy import rls
 
         post_migrate.connect(rls.secure_tables, dispatch_uid="tenancy.rls.secure_tables")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from tenancy.middleware import activate_user_language
+
+        user_logged_in.connect(activate_user_language, dispatch_uid="tenancy.user_language")

@@ -82,6 +82,15 @@ class TenantScopeMiddleware:
         return cooperatives[0] if cooperatives else None
 
 
+def activate_user_language(sender, request, user, **kwargs) -> None:
+    """On login: the rest of the login request (its "signed in" message) speaks the person's
+    language already, not the browser's."""
+    language = getattr(user, "language", "")
+    if language and request is not None:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
 class UserLanguageMiddleware:
     """A logged-in person's chosen language wins over the browser's."""
 

@@ -92,3 +92,21 @@ def test_the_language_switcher_remembers_the_choice(client, alice):
 def test_an_unknown_language_is_a_clear_message_not_an_error(client):
     response = client.post("/language/", {"language": "xx", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_the_sign_in_message_speaks_the_persons_language(client, alice):
+    from tests.conftest import PASSWORD
+
+    alice.user.language = "de"
+    alice.user.save(update_fields=["language"])
+    client.cookies["django_language"] = "en"  # the browser asks for English
+    response = client.post(
+        "/accounts/login/", {"login": alice.user.email, "password": PASSWORD}, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    with translation.override("de"):
+        expected = translation.gettext("Successfully signed in as %(name)s.") % {
+            "name": alice.user.full_name
+        }
+    assert expected != "Successfully signed in as Alice Adler." and expected in shown
