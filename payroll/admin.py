@@ -233,9 +233,9 @@ class PayrollRunAdmin(StaffModelAdmin):
     )
     recompute = _action(
         "recompute",
-        services.payroll_run_recompute,
+        services.payroll_run_restart,
         _("Compute the selected drafts again"),
-        _("%(n)d run(s) computed again."),
+        _("%(n)d run(s) are being computed again; the payroll page shows the progress."),
     )
 
 

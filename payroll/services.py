@@ -367,8 +367,8 @@ def payroll_run_progress(*, run: PayrollRun) -> tuple[int, int]:
     return done, max(done, selectors.payroll_members(month=run.month).count())
 
 
-def payroll_run_recompute(*, run: PayrollRun, actor: User) -> tuple[PayrollRun, RunSummary]:
-    """Throw the draft's lines away and compute them again (after data was corrected)."""
+def _reset(run: PayrollRun, actor: User) -> PayrollRun:
+    """Throw the draft's lines away: the run is to be computed again (data was corrected)."""
     with transaction.atomic():
         run = PayrollRun.objects.select_for_update().get(pk=run.pk)
         if run.status not in (PayrollRun.Status.DRAFT, PayrollRun.Status.SUBMITTED):
@@ -380,8 +380,27 @@ def payroll_run_recompute(*, run: PayrollRun, actor: User) -> tuple[PayrollRun, 
         run.prepared_by = None
         run.prepared_at = None
         run.save()
-    logger.info("payroll run %s recomputed by user %s", run.pk, actor.pk)
+    logger.info("payroll run %s reset for recomputation by user %s", run.pk, actor.pk)
+    return run
+
+
+def payroll_run_recompute(*, run: PayrollRun, actor: User) -> tuple[PayrollRun, RunSummary]:
+    """Compute a draft again, here and now (commands, tests)."""
+    run = _reset(run, actor)
     return payroll_run_compute(cooperative=run.cooperative, month=run.month)
+
+
+def payroll_run_restart(*, run: PayrollRun, actor: User) -> PayrollRun:
+    """Compute a draft again in the background (the admin): the payroll page shows the
+    progress, as when the month was first computed."""
+    run = _reset(run, actor)
+    from payroll import tasks  # the task module imports this one
+
+    transaction.on_commit(
+        partial(tasks.payroll_run_compute.delay, run.cooperative_id, run.month.isoformat()),
+        robust=True,
+    )
+    return run
 
 
 def payroll_run_submit(*, run: PayrollRun, actor: User) -> PayrollRun:

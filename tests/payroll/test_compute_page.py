@@ -55,6 +55,17 @@ def test_sabine_computes_a_month_in_the_background_and_sees_its_progress(
     assert b"data-refresh=" not in done.content
     again = staff.post("/payroll/", {"month": f"{month:%Y-%m}"})
     assert again.status_code == 200 and b"already been computed" in again.content
+    # Computed again from the admin (after data was corrected): in the background as well.
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            "/admin/payroll/payrollrun/",
+            {"action": "recompute", "_selected_action": [run.pk]},
+        )
+    assert queued[-1] == (coop_a.pk, month.isoformat())
+    with tenant_scope(coop_a):
+        run.refresh_from_db()
+        assert run.status == PayrollRun.Status.COMPUTING and not run.lines.exists()
+    assert tasks.payroll_run_compute(coop_a.pk, month.isoformat()).startswith("lines=1 ")
     future = staff.post("/payroll/", {"month": f"{date(month.year + 1, 1, 1):%Y-%m}"})
     assert future.status_code == 200 and b"future" in future.content
     nonsense = staff.post("/payroll/", {"month": "13/2026"})
