@@ -87,16 +87,9 @@ class StatementImport(BackgroundJob):
 
     GIVEN_UP = _("The statement could not be imported; the operators have been told.")
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("statement import")
         verbose_name_plural = _("statement imports")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]),
-                name="statementimport_status_valid",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.file_name

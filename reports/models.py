@@ -4,7 +4,6 @@ kept for download."""
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.jobs import BackgroundJob
@@ -36,17 +35,9 @@ class ReportJob(BackgroundJob):
 
     GIVEN_UP = _("The report could not be written; the operators have been told.")
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("report job")
         verbose_name_plural = _("report jobs")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]),
-                name="reportjob_status_valid",
-            ),
-        ]
-        indexes = [models.Index(fields=["status", "heartbeat_at"], name="reportjob_pending")]
 
     def __str__(self) -> str:
         return f"{self.report} {self.created_at:%Y-%m-%d %H:%M}"

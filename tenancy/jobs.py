@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,15 @@ class BackgroundJob(TenantModel):
 
     class Meta:
         abstract = True
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="%(class)s_status_valid",
+            ),
+        ]
+        # The sweeper's question: which jobs wait, and since when did their worker report.
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="%(class)s_pending")]
 
     @property
     def waiting(self) -> bool:
