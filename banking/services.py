@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +27,7 @@ from banking.models import (
     StatementImport,
 )
 from core.exceptions import ApplicationError
+from core.queue import enqueue_on_commit
 from core.validators import validate_iban
 from invoicing.models import Invoice
 from ledger import services as ledger_services
@@ -198,10 +198,8 @@ def statement_import_queue(
     )
     from banking import tasks  # the task module imports this one
 
-    # robust: a broker outage must not fail the upload; the sweeper picks the job up.
-    transaction.on_commit(
-        partial(tasks.statement_import_run.delay, cooperative.pk, job.pk), robust=True
-    )
+    # A broker outage must not fail the upload; the sweeper picks the job up.
+    enqueue_on_commit(tasks.statement_import_run, cooperative.pk, job.pk)
     return job
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from core.models import OutboundAttachment, OutboundEmail
+from core.queue import enqueue_on_commit
 
 
 def email_enqueue(
@@ -42,8 +41,8 @@ def email_enqueue(
         OutboundAttachment(email=email, filename=name, content=content, mimetype=mimetype)
         for name, content, mimetype in attachments or []
     )
-    # robust: a broker outage must not fail the action; email_outbox_flush picks the mail up.
-    transaction.on_commit(partial(tasks.email_send.delay, email.pk), robust=True)
+    # A broker outage must not fail the action; email_outbox_flush picks the mail up.
+    enqueue_on_commit(tasks.email_send, email.pk)
     return email
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -30,7 +35,31 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     return _respond(request, 500, "server_error", _("Something went wrong on our side."))
+
+
+def database_unavailable(request):
+    """PostgreSQL restarting or failing over: the request's transaction was rolled back, so a
+    retry is safe. The page touches neither the database nor the session (both may be gone);
+    the next request opens a fresh connection."""
+    message = _(
+        "The database is not reachable for a moment (for example during maintenance). "
+        "Nothing from this request was saved; please try again in a few seconds."
+    )
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error_payload("service_unavailable", message), status=503)
+    else:
+        # No request context: its processors would ask the database for the user again.
+        language = get_language()
+        page = render_to_string(
+            "unavailable.html",
+            {"message": message, "language": language, "rtl": get_language_bidi()},
+        )
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = "5"
+    return response
 
 
 _BARE_ROWS = [

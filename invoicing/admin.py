@@ -208,13 +208,17 @@ class InvoiceAdmin(StaffModelAdmin):
 
     @admin.action(description=_("Approve and issue the selected invoices"))
     def issue_selected(self, request, queryset):
-        done = 0
-        for invoice in queryset.filter(status=Invoice.Status.SUBMITTED).order_by("submitted_at"):
-            try:
-                invoice_services.invoice_issue(invoice=invoice, actor=request.user)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
+        try:
+            result = invoice_services.invoices_issue(
+                invoices=list(queryset.filter(status=Invoice.Status.SUBMITTED)),
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        for invoice, exc in result.refused:
+            self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
+        done = len(result.issued)
         skipped = queryset.exclude(status=Invoice.Status.SUBMITTED).count()
         if done:
             self.message_user(request, gettext("%(n)d invoice(s) issued.") % {"n": done})

@@ -33,6 +33,21 @@ def delivery_create(*, invoice: Invoice, requested_by, to: str = "") -> InvoiceD
     )
 
 
+def deliveries_create(*, invoices: list[Invoice], requested_by) -> list[InvoiceDelivery]:
+    """The first delivery of each of a batch of just-issued invoices, to the client's address."""
+    return InvoiceDelivery.objects.bulk_create(
+        [
+            InvoiceDelivery(
+                cooperative_id=invoice.cooperative_id,
+                invoice=invoice,
+                to=(invoice.buyer.get("email") or invoice.client.invoice_email).strip(),
+                requested_by=requested_by,
+            )
+            for invoice in invoices
+        ]
+    )
+
+
 def attachments_for(invoice: Invoice) -> list[tuple[str, bytes, str]]:
     formats = [InvoiceDocument.Format.ZUGFERD]
     if invoice.buyer.get("kind") == "public":

@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import update_rows
 from core.exceptions import ApplicationError
 from core.references import rf_reference
 from invoicing import notifications, vat
@@ -557,13 +558,21 @@ def fingerprint(*, invoice: Invoice, lines: list[InvoiceLine], previous_hash: st
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> Invoice:
-    """Number, content, fingerprint and status, inside the caller's transaction."""
+def _checked(
+    invoice: Invoice, lines: list[InvoiceLine], seen: dict | None = None
+) -> InvoicingSettings:
+    """Everything that must hold before a number is given (no writes); totals applied.
+    `seen` keeps the seller checks' results for a batch (one per set of VAT categories)."""
     cooperative = invoice.cooperative
-    lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("position"))
     if not lines:
         raise _error(_("An invoice needs at least one line."), "no_lines", "lines")
-    rules = _check_seller(cooperative, {line.vat_category for line in lines})
+    categories = frozenset(line.vat_category for line in lines)
+    if seen is not None and categories in seen:
+        rules = seen[categories]
+    else:
+        rules = _check_seller(cooperative, set(categories))
+        if seen is not None:
+            seen[categories] = rules
     if invoice.kind == Invoice.Kind.INVOICE:
         # The client may have changed since the draft (country, kind, VAT ID): check again
         # against what is copied onto the document now.
@@ -597,30 +606,91 @@ def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> 
         if line.net_amount != net:
             raise ApplicationError(_("The invoice lines changed; please check them."), code="stale")
     _apply_totals(invoice, totals)
-    series = rules.number_series
-    counter = counter_next(cooperative=cooperative, series=series, year=today.year)
-    number = counter.last_number
-    invoice.series, invoice.year, invoice.number = series, today.year, number
-    invoice.number_text = number_format(series=series, year=today.year, number=number)
-    invoice.issue_date = today
-    invoice.due_date = today + timedelta(days=invoice.payment_terms_days)
-    invoice.seller = _party_seller(cooperative, rules)
-    invoice.buyer = _party_buyer(invoice.client)
-    invoice.member_name = invoice.member.full_name
-    invoice.language = invoice.client.language
-    # The RF reference carries the invoice number, so a payer who types it gives us both.
-    invoice.rf_reference = rf_reference(f"{series}{today.year}{number:05d}")
-    invoice.previous_hash = counter.last_hash
-    invoice.hash = fingerprint(invoice=invoice, lines=lines, previous_hash=counter.last_hash)
-    counter.last_hash = invoice.hash
-    counter.save(update_fields=["last_number", "last_hash"])
-    invoice.status = Invoice.Status.ISSUED
-    invoice.issued_at = timezone.now()
-    invoice.issued_by = actor
-    invoice.auto_issued = auto
-    invoice.save()
-    webhook_events.invoice_issued(invoice)
-    return invoice
+    return rules
+
+
+ISSUED_FIELDS = [
+    "series",
+    "year",
+    "number",
+    "number_text",
+    "issue_date",
+    "due_date",
+    "seller",
+    "buyer",
+    "member_name",
+    "language",
+    "rf_reference",
+    "previous_hash",
+    "hash",
+    "status",
+    "issued_at",
+    "issued_by",
+    "auto_issued",
+    "net_total",
+    "vat_total",
+    "gross_total",
+    "small_amount",
+    "vat_breakdown",
+]
+
+
+def _number(
+    ready: list[tuple[Invoice, list[InvoiceLine], InvoicingSettings]],
+    actor: User | None,
+    *,
+    auto: bool,
+    today: date,
+) -> list[Invoice]:
+    """Consecutive numbers from each range's locked counter, content copied onto the rows,
+    fingerprints chained; one UPDATE per batch of rows. Inside the caller's transaction."""
+    counters = {}
+    issued_at = timezone.now()
+    for invoice, lines, rules in ready:
+        series = rules.number_series
+        if series in counters:
+            counter = counters[series]
+            counter.last_number += 1
+        else:
+            counter = counters[series] = counter_next(
+                cooperative=invoice.cooperative, series=series, year=today.year
+            )
+        number = counter.last_number
+        invoice.series, invoice.year, invoice.number = series, today.year, number
+        invoice.number_text = number_format(series=series, year=today.year, number=number)
+        invoice.issue_date = today
+        invoice.due_date = today + timedelta(days=invoice.payment_terms_days)
+        invoice.seller = _party_seller(invoice.cooperative, rules)
+        invoice.buyer = _party_buyer(invoice.client)
+        invoice.member_name = invoice.member.full_name
+        invoice.language = invoice.client.language
+        # The RF reference carries the invoice number, so a payer who types it gives us both.
+        invoice.rf_reference = rf_reference(f"{series}{today.year}{number:05d}")
+        invoice.previous_hash = counter.last_hash
+        invoice.hash = counter.last_hash = fingerprint(
+            invoice=invoice, lines=lines, previous_hash=counter.last_hash
+        )
+        invoice.status = Invoice.Status.ISSUED
+        invoice.issued_at = issued_at
+        invoice.issued_by = actor
+        invoice.auto_issued = auto
+    for counter in counters.values():
+        counter.save(update_fields=["last_number", "last_hash"])
+    invoices = [invoice for invoice, _lines, _rules in ready]
+    if len(invoices) == 1:
+        invoices[0].save()
+    else:
+        update_rows(invoices, ISSUED_FIELDS)
+    webhook_events.invoices_issued(invoices)
+    return invoices
+
+
+def _issue(invoice: Invoice, actor: User | None, *, auto: bool, today: date) -> Invoice:
+    """Number, content, fingerprint and status of one document (a correction), inside the
+    caller's transaction."""
+    lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("position"))
+    rules = _checked(invoice, lines)
+    return _number([(invoice, lines, rules)], actor, auto=auto, today=today)[0]
 
 
 def _schedule_delivery(invoice: Invoice, actor: User | None) -> None:
@@ -629,10 +699,19 @@ def _schedule_delivery(invoice: Invoice, actor: User | None) -> None:
     tasks.enqueue_invoice_delivery(invoice=invoice, requested_by=actor)
 
 
-def invoice_issue(
-    *, invoice: Invoice, actor: User | None, auto: bool = False, on: date | None = None
-) -> Invoice:
-    """Approve and issue a submitted invoice: number, ledger, then the e-mail after commit.
+@dataclass
+class IssueResult:
+    issued: list[Invoice]
+    refused: list[tuple[Invoice, ApplicationError]]
+
+
+def invoices_issue(
+    *, invoices: list[Invoice], actor: User | None, auto: bool = False, on: date | None = None
+) -> IssueResult:
+    """Approve and issue submitted invoices of the current cooperative in one transaction:
+    numbers without gaps in the order they were submitted, the ledger, then the e-mails after
+    commit. An invoice that cannot be issued is returned with its reason and the others are
+    issued; one that is not found (another cooperative's) is left out.
 
     `on` back-dates the issue for taking over invoices written elsewhere (and the demo data);
     never into the future, and never before the range's last invoice (numbers follow dates)."""
@@ -641,18 +720,14 @@ def invoice_issue(
     if on > today:
         raise _error(_("An invoice cannot be issued in the future."), "issue_date")
     with transaction.atomic():
-        locked = (
+        locked = list(
             Invoice.objects.select_for_update(of=("self",))
             .select_related("client", "member__user", "job", "cooperative")
-            .get(pk=invoice.pk)
+            .filter(pk__in=[invoice.pk for invoice in invoices])
+            .order_by("submitted_at", "pk")
         )
-        locked.member.cooperative = locked.cooperative
-        if locked.status != Invoice.Status.SUBMITTED:
-            raise _error(_("Only submitted invoices can be issued."), "not_submitted")
-        if actor is not None and locked.member.user_id == actor.pk:
-            # Four eyes: staff who are members too do not approve their own invoices.
-            raise _error(_("Another member of staff must approve your own invoice."), "own_invoice")
-        _check_complete(locked, lines_checked_later=True)
+        if not locked:
+            return IssueResult([], [])
         later = Invoice.objects.filter(
             status=Invoice.Status.ISSUED, year=on.year, issue_date__gt=on
         ).exists()
@@ -661,19 +736,57 @@ def invoice_issue(
                 _("Invoices with a later date exist; numbers must follow the dates."),
                 "issue_date",
             )
-        issued = _issue(locked, actor, auto=auto, today=on)
-        ledger_services.revenue_post_issue(
-            member=issued.member,
-            invoice_id=str(issued.pk),
-            invoice_number=issued.number_text,
-            net=issued.net_total,
-            vat_by_rate=_vat_by_rate(issued),
-            booking_date=issued.issue_date,
+        lines: dict[int, list[InvoiceLine]] = {invoice.pk: [] for invoice in locked}
+        for line in InvoiceLine.objects.filter(invoice__in=locked).order_by("invoice", "position"):
+            lines[line.invoice_id].append(line)
+        ready, refused, seen = [], [], {}
+        for invoice in locked:
+            invoice.member.cooperative = invoice.cooperative
+            try:
+                if invoice.status != Invoice.Status.SUBMITTED:
+                    raise _error(_("Only submitted invoices can be issued."), "not_submitted")
+                if actor is not None and invoice.member.user_id == actor.pk:
+                    # Four eyes: staff who are members too do not approve their own invoices.
+                    raise _error(
+                        _("Another member of staff must approve your own invoice."), "own_invoice"
+                    )
+                _check_complete(invoice, lines_checked_later=True)
+                rules = _checked(invoice, lines[invoice.pk], seen)
+                ready.append((invoice, lines[invoice.pk], rules))
+            except ApplicationError as exc:
+                refused.append((invoice, exc))
+        issued = _number(ready, actor, auto=auto, today=on) if ready else []
+        ledger_services.revenue_post_issue_many(
+            items=[
+                ledger_services.IssuedRevenue(
+                    member=invoice.member,
+                    invoice_id=str(invoice.pk),
+                    invoice_number=invoice.number_text,
+                    net=invoice.net_total,
+                    vat_by_rate=_vat_by_rate(invoice),
+                    booking_date=invoice.issue_date,
+                )
+                for invoice in issued
+            ],
             actor=actor,
         )
-        notifications.invoice_issued(issued)
-        _schedule_delivery(issued, actor)
-    return issued
+        notifications.invoices_issued(issued)
+        from invoicing import tasks
+
+        tasks.enqueue_invoice_deliveries(invoices=issued, requested_by=actor)
+    return IssueResult(issued, refused)
+
+
+def invoice_issue(
+    *, invoice: Invoice, actor: User | None, auto: bool = False, on: date | None = None
+) -> Invoice:
+    """Approve and issue one submitted invoice (see `invoices_issue`)."""
+    result = invoices_issue(invoices=[invoice], actor=actor, auto=auto, on=on)
+    if result.refused:
+        raise result.refused[0][1]
+    if not result.issued:
+        raise Invoice.DoesNotExist("Invoice matching query does not exist.")
+    return result.issued[0]
 
 
 def _vat_by_rate(invoice: Invoice) -> dict[Decimal, Decimal]:

@@ -19,7 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.validators import validate_leitweg_id
 from members.models import Member
-from tenancy.models import TenantModel, track_tenant_model
+from tenancy.models import TenantModel, cooperative_field, track_tenant_model
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -470,6 +470,8 @@ class Invoice(TenantModel):
 class InvoiceLine(TenantModel):
     """A line of an invoice (with the cooperative repeated, so row-level security covers it)."""
 
+    cooperative = cooperative_field(db_index=False)  # indexed with the invoice
+
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice")
     )
@@ -491,6 +493,8 @@ class InvoiceLine(TenantModel):
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
         ordering = ["position"]
+        # See tenancy.models.cooperative_field: the issue check sums the lines by invoice.
+        indexes = [models.Index(fields=["cooperative", "invoice"], name="invoiceline_coop_invoice")]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoiceline_position"),
             models.CheckConstraint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.notify import send_notice
 
@@ -71,20 +72,44 @@ def invoice_returned(invoice) -> None:
     )
 
 
-def invoice_issued(invoice) -> None:
-    member = invoice.member
-    language = member.user.language or invoice.cooperative.default_language
-    with translation.override(language):
-        subject = _("Invoice %(number)s has been issued") % {"number": invoice.number_text}
-        paragraphs = [
-            _("Your invoice to %(client)s over %(gross)s € has been issued and is being sent.")
-            % {"client": invoice.client.name, "gross": invoice.gross_total},
-        ]
-    send_notice(
-        to=member.user.email,
-        language=language,
-        cooperative=invoice.cooperative,
-        subject=subject,
-        paragraphs=paragraphs,
-        link=f"{settings.SMARTCOOP_BASE_URL.rstrip('/')}/invoices/{invoice.pk}/",
-    )
+def invoices_issued(invoices) -> None:
+    """One e-mail per member for the invoices of theirs issued together."""
+    by_member: dict[int, list] = {}
+    for invoice in invoices:
+        by_member.setdefault(invoice.member_id, []).append(invoice)
+    for issued in by_member.values():
+        first = issued[0]
+        member = first.member
+        language = member.user.language or first.cooperative.default_language
+        base = settings.SMARTCOOP_BASE_URL.rstrip("/")
+        with translation.override(language):
+            if len(issued) == 1:
+                subject = _("Invoice %(number)s has been issued") % {"number": first.number_text}
+                paragraphs = [
+                    _(
+                        "Your invoice to %(client)s over %(gross)s € has been issued and is "
+                        "being sent."
+                    )
+                    % {"client": first.client.name, "gross": first.gross_total}
+                ]
+                link = f"{base}/invoices/{first.pk}/"
+            else:
+                subject = ngettext(
+                    "%(count)d invoice has been issued",
+                    "%(count)d invoices have been issued",
+                    len(issued),
+                ) % {"count": len(issued)}
+                paragraphs = [_("These invoices of yours have been issued and are being sent:")] + [
+                    _("%(number)s to %(client)s over %(gross)s €")
+                    % {"number": i.number_text, "client": i.client.name, "gross": i.gross_total}
+                    for i in issued
+                ]
+                link = f"{base}/invoices/"
+        send_notice(
+            to=member.user.email,
+            language=language,
+            cooperative=first.cooperative,
+            subject=subject,
+            paragraphs=paragraphs,
+            link=link,
+        )

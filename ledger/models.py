@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, cooperative_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -295,6 +295,7 @@ class Transaction(TenantModel):
 
 
 class Entry(TenantModel):
+    cooperative = cooperative_field(db_index=False)  # indexed with the transaction
     transaction = models.ForeignKey(
         Transaction, on_delete=models.PROTECT, related_name="entries", verbose_name=_("transaction")
     )
@@ -313,7 +314,11 @@ class Entry(TenantModel):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
         ]
-        indexes = [models.Index(fields=["account", "transaction"], name="entry_account_tx")]
+        indexes = [
+            models.Index(fields=["account", "transaction"], name="entry_account_tx"),
+            # See tenancy.models.cooperative_field: the balance check's lookup by transaction.
+            models.Index(fields=["cooperative", "transaction"], name="entry_coop_tx"),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete

@@ -4,8 +4,9 @@ Later features call these and nothing else:
 
 - `ledger_post(...)` — a balanced transaction of two or more lines; idempotent by key.
 - `ledger_reverse(...)` — the correction of a posted transaction.
-- `revenue_post_issue(...)` / `revenue_post_payment(...)` — an invoice's money flow to the
-  member's budget (receivable, VAT, fee, guarantee contribution, budget).
+- `revenue_post_issue(...)` (`revenue_post_issue_many` for a batch) / `revenue_post_payment(...)`
+  — an invoice's money flow to the member's budget (receivable, VAT, fee, guarantee
+  contribution, budget).
 - `share_payment_post(...)`, `fees_post_monthly_floor(...)`, `period_lock(...)`.
 
 Every posting is checked (balanced, at least two lines, no zero line, not in a locked month,
@@ -493,6 +494,18 @@ def _fee_lines(
     return lines
 
 
+@dataclass(frozen=True)
+class IssuedRevenue:
+    """One issued invoice's amounts for `revenue_post_issue_many`."""
+
+    member: Member
+    invoice_id: str
+    invoice_number: str
+    net: Decimal
+    vat_by_rate: dict[Decimal, Decimal]
+    booking_date: date
+
+
 def revenue_post_issue(
     *,
     member: Member,
@@ -505,54 +518,67 @@ def revenue_post_issue(
 ) -> Transaction:
     """An issued invoice: the receivable (gross) against output VAT and the member's net
     revenue — pending until paid, or already in the budget (minus fee) if fees are charged on
-    issue."""
-    cooperative = member.cooperative
-    if net < 0:
-        raise ApplicationError(
-            _("Cancel an invoice by reversing its postings, not with a negative amount."),
-            code="negative_net",
-        )
-    # Posting twice returns the first posting: ledger_post checks the key under the lock,
-    # taken here already so the yearly fee cap is read and charged under the same lock.
-    if not transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            return revenue_post_issue(
-                member=member,
-                invoice_id=invoice_id,
-                invoice_number=invoice_number,
-                net=net,
-                vat_by_rate=vat_by_rate,
-                booking_date=booking_date,
-                actor=actor,
+    issue. Posting twice returns the first posting."""
+    item = IssuedRevenue(member, invoice_id, invoice_number, net, vat_by_rate, booking_date)
+    with transaction.atomic():
+        revenue_post_issue_many(items=[item], actor=actor)
+        return Transaction.objects.get(idempotency_key=f"invoice-issue:{invoice_id}")
+
+
+def revenue_post_issue_many(*, items: list[IssuedRevenue], actor: User | None) -> None:
+    """Many issued invoices of one cooperative (a batch approved at once), each posted as
+    `revenue_post_issue` would, in a handful of queries. Idempotent per invoice."""
+    for item in items:
+        if item.net < 0:
+            raise ApplicationError(
+                _("Cancel an invoice by reversing its postings, not with a negative amount."),
+                code="negative_net",
             )
-    _lock_head(cooperative)
-    gross = net + sum(vat_by_rate.values(), ZERO)
-    accounts = _system_accounts(cooperative)
-    lines = [Line(accounts[AccountKind.RECEIVABLES], gross, invoice_number)]
-    lines += _vat_lines(cooperative, vat_by_rate, sign=-1, accounts=accounts)
-    if fee_rule_for(member=member).charge_on == FeeRule.ChargeOn.ISSUE:
-        clearing = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
-        lines.append(Line(clearing, -net, _("net revenue")))
-        fee_lines = _fee_lines(member, net, booking_date, clearing)
-        lines += fee_lines
-    else:
-        lines.append(
-            Line(
-                account_member(member=member, kind=AccountKind.MEMBER_PENDING),
-                -net,
-                _("net revenue, awaiting payment"),
+    if not items:
+        return
+    cooperative = items[0].member.cooperative
+    with transaction.atomic():
+        # Taken first so the yearly fee cap is read and charged under the posting lock.
+        _lock_head(cooperative)
+        accounts = _system_accounts(cooperative)
+        members = {item.member.pk: item.member for item in items}
+        pending = {
+            a.member_id: a
+            for a in Account.objects.filter(member_id__in=members, kind=AccountKind.MEMBER_PENDING)
+        }
+        rules: dict[str, FeeRule] = {}
+        postings = []
+        for item in items:
+            member = item.member
+            if member.pk not in pending:
+                pending[member.pk] = account_member(member=member, kind=AccountKind.MEMBER_PENDING)
+            if member.fee_category not in rules:
+                rules[member.fee_category] = fee_rule_for(member=member)
+            rule, clearing = rules[member.fee_category], pending[member.pk]
+            gross = item.net + sum(item.vat_by_rate.values(), ZERO)
+            lines = [Line(accounts[AccountKind.RECEIVABLES], gross, item.invoice_number)]
+            lines += _vat_lines(cooperative, item.vat_by_rate, sign=-1, accounts=accounts)
+            posting = Posting(
+                booking_date=item.booking_date,
+                description=_("Invoice %(number)s issued") % {"number": item.invoice_number},
+                source_type=SourceType.INVOICE,
+                source_id=item.invoice_id,
+                lines=lines,
+                idempotency_key=f"invoice-issue:{item.invoice_id}",
             )
-        )
-    return ledger_post(
-        cooperative=cooperative,
-        booking_date=booking_date,
-        description=_("Invoice %(number)s issued") % {"number": invoice_number},
-        source_type=SourceType.INVOICE,
-        source_id=invoice_id,
-        lines=_merge(lines),
-        actor=actor,
-        idempotency_key=f"invoice-issue:{invoice_id}",
-    )
+            if rule.charge_on == FeeRule.ChargeOn.ISSUE:
+                lines.append(Line(clearing, -item.net, _("net revenue")))
+                lines += _fee_lines(
+                    member, item.net, item.booking_date, clearing, accounts, rule=rule
+                )
+                posting.lines = _merge(lines)
+                # The yearly cap counts the fees posted before this one: post it now.
+                ledger_post_many(cooperative=cooperative, postings=[posting], actor=actor)
+            else:
+                lines.append(Line(clearing, -item.net, _("net revenue, awaiting payment")))
+                posting.lines = _merge(lines)
+                postings.append(posting)
+        ledger_post_many(cooperative=cooperative, postings=postings, actor=actor)
 
 
 def revenue_post_credit_note(

@@ -17,12 +17,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
-from functools import partial
 
 import holidays
 from django.conf import settings as django_settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -326,6 +325,21 @@ def _finish(run: PayrollRun) -> None:
     run.save()
 
 
+def payroll_runs_unfinished(*, idle: timedelta = timedelta(minutes=2)) -> list[PayrollRun]:
+    """Runs a worker should be busy with (in the current cooperative): computing for longer
+    than `idle`, or approved with payslips still to render."""
+    missing_payslip = PayrollLine.objects.filter(
+        run=OuterRef("pk"), status=PayrollLine.Status.OPEN, gross__gt=0, payslip__isnull=True
+    )
+    return list(
+        PayrollRun.objects.filter(
+            Q(status=PayrollRun.Status.COMPUTING, created_at__lt=timezone.now() - idle)
+            | Q(status=PayrollRun.Status.APPROVED, approved_at__lt=timezone.now() - idle)
+            & Exists(missing_payslip)
+        ).order_by("month")
+    )
+
+
 def summary(run: PayrollRun) -> RunSummary:
     return RunSummary(run.lines_count, run.gross, run.net, run.employer_cost, run.warnings_count)
 
@@ -350,9 +364,7 @@ def payroll_run_start(*, cooperative: Cooperative, month: date, actor: User) -> 
 
     # robust: with the broker down the run stays "being computed" and staff press "Continue
     # computing" later; the request itself must not fail after the run was created.
-    transaction.on_commit(
-        partial(tasks.payroll_run_compute.delay, cooperative.pk, month.isoformat()), robust=True
-    )
+    enqueue_on_commit(tasks.payroll_run_compute, cooperative.pk, month.isoformat())
     logger.info(
         "payroll run %s %s by user %s", run.pk, "started" if created else "resumed", actor.pk
     )
@@ -396,10 +408,7 @@ def payroll_run_restart(*, run: PayrollRun, actor: User) -> PayrollRun:
     run = _reset(run, actor)
     from payroll import tasks  # the task module imports this one
 
-    transaction.on_commit(
-        partial(tasks.payroll_run_compute.delay, run.cooperative_id, run.month.isoformat()),
-        robust=True,
-    )
+    enqueue_on_commit(tasks.payroll_run_compute, run.cooperative_id, run.month.isoformat())
     return run
 
 

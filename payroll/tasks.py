@@ -48,3 +48,23 @@ def payslips_render(self, cooperative_id: int, run_id: int) -> int:
     if remaining:
         enqueue_on_commit(payslips_render, cooperative_id, run_id)
     return remaining
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True)
+def payroll_runs_resume(self, cooperative_id: int) -> int:
+    """A run still computing, or an approved run with payslips missing, gets its task again:
+    the first was lost with the broker down, or its worker died and the message went with it.
+    Both tasks are safe beside a live one (row lock per chunk, one payslip per line)."""
+    runs = services.payroll_runs_unfinished()
+    for run in runs:
+        if run.status == PayrollRun.Status.COMPUTING:
+            enqueue_on_commit(payroll_run_compute, cooperative_id, run.month.isoformat())
+        else:
+            enqueue_on_commit(payslips_render, cooperative_id, run.pk)
+    return len(runs)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def payroll_runs_sweep() -> int:
+    """Every 5 minutes (beat): one payroll_runs_resume per active cooperative."""
+    return each_active_cooperative(payroll_runs_resume)

@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.queue import enqueue_on_commit
 from ledger.models import Entry, Transaction
 from reports import datev_export, services, tables, writers
 from reports.models import ReportJob
@@ -100,10 +101,8 @@ def report_job_request(
 def _enqueue(job: ReportJob) -> None:
     from reports import tasks
 
-    # robust: a broker outage must not fail the request; the sweeper picks the job up.
-    transaction.on_commit(
-        partial(tasks.report_job_run.delay, job.cooperative_id, job.pk), robust=True
-    )
+    # A broker outage must not fail the request; the sweeper picks the job up.
+    enqueue_on_commit(tasks.report_job_run, job.cooperative_id, job.pk)
 
 
 @contextmanager

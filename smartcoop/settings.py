@@ -258,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payroll.tasks.payroll_run_due_all",
         "schedule": 86400.0,
     },
+    "payroll-runs-sweep": {
+        "task": "payroll.tasks.payroll_runs_sweep",
+        "schedule": 300.0,
+    },
     "invoice-deliveries-retry": {
         "task": "invoicing.tasks.invoice_deliveries_retry_all",
         "schedule": 300.0,

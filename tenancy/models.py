@@ -85,16 +85,26 @@ class Cooperative(models.Model):
         super().save(*args, **kwargs)
 
 
-class TenantModel(models.Model):
-    """Abstract base of every tenant-owned model."""
-
-    cooperative = models.ForeignKey(
+def cooperative_field(*, db_index: bool = True) -> models.ForeignKey:
+    """The tenant column. A high-volume child table looked up by its parent (ledger entries by
+    transaction, invoice lines by invoice) passes db_index=False and indexes (cooperative,
+    parent) instead: row-level security adds `cooperative_id = …` to every query, and with a
+    plain cooperative index the planner walks all of a cooperative's rows whenever its
+    statistics underestimate that cooperative (a new or fast-growing one)."""
+    return models.ForeignKey(
         Cooperative,
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        db_index=db_index,
         verbose_name=_("cooperative"),
     )
+
+
+class TenantModel(models.Model):
+    """Abstract base of every tenant-owned model."""
+
+    cooperative = cooperative_field()
 
     objects = TenantManager()
 

@@ -59,7 +59,12 @@ def tenant_tables(cursor) -> list[str]:
 
 def policy_sql(table: str, user_column: str | None) -> list[str]:
     quoted = f'"{table}"'
-    tenant = f"cooperative_id = {_tenant_setting()}"
+    # The setting sits in a sub-select, so the planner cannot look the cooperative up in the
+    # column's statistics: it plans for a cooperative of average size. Looked up, a cooperative
+    # missing from the statistics (new, or grown since the last ANALYZE) counts as one row, and
+    # the planner then walks all its rows by the cooperative index instead of probing the
+    # primary key or the parent's index — per row, so a batch of a thousand turns quadratic.
+    tenant = f"cooperative_id = (SELECT {_tenant_setting()})"
     statements = [
         f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY",

@@ -8,11 +8,9 @@ sees uncommitted rows or runs for a rolled-back action (R11).
 
 from __future__ import annotations
 
-from functools import partial
-
 from celery import Task, shared_task
-from django.db import transaction
 
+from core.queue import enqueue_on_commit  # noqa: F401 - the tasks modules import it from here
 from tenancy import services
 from tenancy.scope import tenant_scope
 
@@ -37,11 +35,6 @@ def each_active_cooperative(task) -> int:
     for cooperative_id in ids:
         task.delay(cooperative_id)
     return len(ids)
-
-
-def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Send the task once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(partial(task.delay, *args, **kwargs))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

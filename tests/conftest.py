@@ -79,9 +79,8 @@ def _url(alias: str) -> str:
     return f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker):
-    """A real Celery worker in its own process, on the tests' own queue (tests marked `worker`)."""
+def worker_start(*, pool: str = "solo", loglevel: str = "WARNING", **env: str) -> subprocess.Popen:
+    """A real Celery worker in its own process, on the tests' own queue."""
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="tests.settings",
@@ -89,32 +88,31 @@ def worker(django_db_setup, django_db_blocker):
         DATABASE_OWNER_URL=_url("owner"),
         CELERY_TASK_DEFAULT_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
         SMARTCOOP_TEST_CACHE_PREFIX=settings.CACHES["default"].get("KEY_PREFIX", ""),
+        **env,
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "smartcoop",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "WARNING",
-            "--queues",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
+    command = [sys.executable, "-m", "celery", "-A", "smartcoop", "worker", "--pool", pool]
+    command += ["--concurrency", "1", "--loglevel", loglevel]
+    command += ["--queues", settings.CELERY_TASK_DEFAULT_QUEUE]
+    return subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
+
+
+def worker_stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker):
+    """A real Celery worker for the module's tests (marked `worker`)."""
+    process = worker_start()
     try:
         yield process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        worker_stop(process)
 
 
 def pytest_runtest_setup(item):

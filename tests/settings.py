@@ -38,3 +38,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns 
 if REDIS_URL:
     # Only the worker tests read task results; production keeps no business state there.
     CELERY_RESULT_BACKEND = REDIS_URL
+
+if os.environ.get("SMARTCOOP_FAULT_PLAN"):
+    # The fault tests' worker kills itself at a planned SQL statement (tests/faults/killer.py).
+    CELERY_IMPORTS = ["tests.faults.killer"]

@@ -24,11 +24,13 @@ def _invoice(invoice) -> dict:
 
 
 def invoice_issued(invoice) -> None:
-    webhook_emit(
+    invoices_issued([invoice])
+
+
+def invoices_issued(invoices) -> None:
+    webhook_emit_many(
         event=Event.INVOICE_ISSUED,
-        key=str(invoice.pk),
-        data={"invoice": _invoice(invoice)},
-        member=invoice.member,
+        items=[(i.member, str(i.pk), {"invoice": _invoice(i)}) for i in invoices],
     )
 
 

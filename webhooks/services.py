@@ -20,16 +20,15 @@ import ssl
 import time
 import uuid
 from datetime import timedelta
-from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.queue import enqueue_on_commit
 from members.models import Member
 from tenancy.models import Cooperative, User
 from tenancy.scope import current_cooperative_id, tenant_scope
@@ -231,8 +230,8 @@ def webhook_emit_many(
     from webhooks import tasks
 
     cooperative_id = current_cooperative_id()
-    # robust: a broker outage must not fail the action; the sweeper sends what waits.
-    transaction.on_commit(partial(tasks.deliveries_send.delay, cooperative_id), robust=True)
+    # A broker outage must not fail the action; the sweeper sends what waits.
+    enqueue_on_commit(tasks.deliveries_send, cooperative_id)
     return len(deliveries)
 
 
@@ -368,7 +367,5 @@ def delivery_retry(*, delivery: WebhookDelivery) -> WebhookDelivery:
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
     from webhooks import tasks
 
-    transaction.on_commit(
-        partial(tasks.deliveries_send.delay, delivery.cooperative_id), robust=True
-    )
+    enqueue_on_commit(tasks.deliveries_send, delivery.cooperative_id)
     return delivery

@@ -20,10 +20,8 @@ from django.db import connection
 from members.models import Member
 from payroll import services
 from payroll.models import PayrollLine, PayrollRun
-from tenancy.models import Role
 from tenancy.scope import tenant_scope
-from tests.conftest import make_person
-from tests.payroll.test_runs import SIX_MONTHS, _employ, _income
+from tests.payroll.test_runs import members_with_income
 
 pytestmark = [
     pytest.mark.postgres,
@@ -61,13 +59,7 @@ def _lines():
 
 
 def test_a_run_killed_with_sigkill_resumes_to_the_clean_result(coop_a, alice, sabine):
-    people = [alice] + [
-        make_person(coop_a, f"k{n}@example.org", Role.MEMBER, full_name=f"Kim Member{n}")
-        for n in range(11)
-    ]
-    for n, persona in enumerate(people):
-        _employ(persona)
-        _income(persona, f"{1400 + 150 * n}.00", SIX_MONTHS)
+    people = members_with_income(coop_a, alice, 11)
     with tenant_scope(coop_a):
         ids = sorted(Member.objects.values_list("pk", flat=True))
     env = {

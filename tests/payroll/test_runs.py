@@ -75,6 +75,22 @@ def _income(persona, budget: str, months: list[date]) -> None:
 SIX_MONTHS = [date(2026, m, 1) for m in range(5, 11)]
 
 
+def members_with_income(coop, first, more: int) -> list:
+    """`first` and `more` members besides, employed, with six months of income rising by
+    150 € from one member to the next."""
+    from tenancy.models import Role
+    from tests.conftest import make_person
+
+    people = [first] + [
+        make_person(coop, f"k{n}@example.org", Role.MEMBER, full_name=f"Kim Member{n}")
+        for n in range(more)
+    ]
+    for n, persona in enumerate(people):
+        _employ(persona)
+        _income(persona, f"{1400 + 150 * n}.00", SIX_MONTHS)
+    return people
+
+
 def _compute(coop, month=MONTH, **kwargs):
     return services.payroll_run_compute(cooperative=coop, month=month, **kwargs)
 

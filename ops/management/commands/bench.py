@@ -32,8 +32,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("scenario", choices=sorted(SCENARIOS))
         parser.add_argument("--scale", type=int, default=None, help="rows in the data set")
+        # CI's smoke run: generous bounds that catch a regression, not a timing contest.
+        parser.add_argument("--min-ratio", type=float, help="fail below this ratio")
+        parser.add_argument("--max-ratio", type=float, help="fail above this ratio")
 
-    def handle(self, *args, scenario: str, scale: int | None, **options):
+    def handle(
+        self,
+        *args,
+        scenario: str,
+        scale: int | None,
+        min_ratio: float | None = None,
+        max_ratio: float | None = None,
+        **options,
+    ):
         path, default_scale = SCENARIOS[scenario]
         scale = scale or default_scale
         if scale < 10:
@@ -57,3 +68,12 @@ class Command(BaseCommand):
             f"app_s={_seconds(result['app_s'])} ratio={result['ratio']:.2f} rss_mb={rss_mb:.0f} "
             f"queries={result['queries']}"
         )
+        ratio = result["ratio"]
+        if (min_ratio is not None and ratio < min_ratio) or (
+            max_ratio is not None and ratio > max_ratio
+        ):
+            raise CommandError(
+                f"{scenario}: ratio {ratio:.2f} is outside the bound "
+                f"[{min_ratio if min_ratio is not None else '-'}, "
+                f"{max_ratio if max_ratio is not None else '-'}]"
+            )
