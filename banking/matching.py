@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from stdnum import iso11649
 
@@ -20,6 +21,7 @@ from members.services import shares_payable
 RF = re.compile(r"RF\d{2}(?:\s?[0-9A-Z]){1,21}")
 NUMBER = re.compile(r"\b([A-Z0-9]{1,10})[-\s]?(\d{4})[-\s]?(\d{5,})\b")
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -203,12 +205,6 @@ def unmatched_queryset():
     )
 
 
-def _totals(queryset, key: str, amount: str) -> dict[int, Decimal]:
-    return dict(
-        queryset.order_by().values(key).annotate(total=Sum(amount)).values_list(key, "total")
-    )
-
-
 SNAPSHOT_FIELDS = (
     "cooperative_id",
     "member_id",
@@ -221,51 +217,92 @@ SNAPSHOT_FIELDS = (
     "client__name",
 )
 
+# The cooperative's open invoices with what is open, in one pass: corrections and payments are
+# summed by grouped joins, not per invoice (right after a bulk of invoices is issued the planner
+# has no statistics for them, and a correlated subquery would scan every invoice per invoice).
+_OPEN_SQL = """
+    SELECT i.id, i.gross_total + coalesce(c.total, 0) - coalesce(p.total, 0), i.client_id,
+           cl.name
+    FROM invoicing_invoice i
+    JOIN invoicing_client cl ON cl.id = i.client_id
+    LEFT JOIN (SELECT corrects_id, sum(gross_total) AS total FROM invoicing_invoice
+               WHERE cooperative_id = %(coop)s AND status = 'issued'
+                 AND corrects_id IS NOT NULL
+               GROUP BY corrects_id) c ON c.corrects_id = i.id
+    LEFT JOIN (SELECT invoice_id, sum(amount) AS total FROM banking_allocation
+               WHERE cooperative_id = %(coop)s AND undone_at IS NULL
+                 AND invoice_id IS NOT NULL
+               GROUP BY invoice_id) p ON p.invoice_id = i.id
+    WHERE i.cooperative_id = %(coop)s AND i.status = 'issued' AND i.kind = 'invoice'
+      AND i.gross_total + coalesce(c.total, 0) - coalesce(p.total, 0) > 0
+"""
+
 
 class Matcher:
-    """The matching rules over a snapshot of the open invoices, built once per import: a
-    statement with thousands of payments must not query every open invoice per payment.
-    `applied()` keeps the snapshot true as payments are allocated."""
+    """The matching rules for one import, built once: a statement with thousands of payments
+    must not query every open invoice per payment, and a cooperative with a million invoices
+    must not load them all. It holds the open invoices as light rows (amount, client) for the
+    amount rules, the invoices the statement names (RF reference, number) whatever their
+    state, and the payers' IBANs known from earlier payments. `applied()` keeps it true as
+    payments are allocated."""
 
-    def __init__(self) -> None:
-        # Only what matching and posting read: an invoice row carries addresses, texts and
-        # totals that would make a snapshot of 10,000 open invoices cost seconds to build.
-        # The corrections and payments are summed in two grouped queries rather than the
-        # correlated subqueries of `open_invoices()`: right after a bulk of invoices is issued the
-        # planner has no statistics for them and would scan every invoice once per invoice.
-        rows = list(
+    def __init__(self, *, cooperative, transactions: list[BankTransaction]) -> None:
+        credits = [t for t in transactions if t.amount > 0 and not t.is_return]
+        texts = [f"{t.creditor_reference} {t.remittance}" for t in credits]
+        references = {r for text in texts for r in _references(text)}
+        numbers = {n for text in texts for n in _numbers(text)}
+        ibans = {t.counterparty_iban for t in credits if t.counterparty_iban}
+        self.open: dict[int, Decimal] = {}
+        self.client_of: dict[int, tuple[int, str]] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(_OPEN_SQL, {"coop": cooperative.pk})
+            for pk, amount, client_id, client_name in cursor.fetchall():
+                # SQLite (the demo) sums in floating point: back to whole cents.
+                self.open[pk] = Decimal(str(amount)).quantize(CENT)
+                self.client_of[pk] = (client_id, client_name)
+        named = list(
             Invoice.objects.filter(status=Invoice.Status.ISSUED, kind=Invoice.Kind.INVOICE)
+            .filter(Q(rf_reference__in=references) | Q(number_text__in=numbers))
             .select_related("client")
             .only(*SNAPSHOT_FIELDS)
             .order_by()
         )
-        corrected = _totals(
-            Invoice.objects.filter(status=Invoice.Status.ISSUED, corrects__isnull=False),
-            "corrects",
-            "gross_total",
-        )
-        paid = _totals(
-            Allocation.objects.filter(undone_at__isnull=True, invoice__isnull=False),
-            "invoice",
-            "amount",
-        )
-        self.invoices = {i.pk: i for i in rows}
-        self.open = {
-            i.pk: i.gross_total + corrected.get(i.pk, ZERO) - paid.get(i.pk, ZERO) for i in rows
-        }
-        self.by_reference = {i.rf_reference: i.pk for i in rows if i.rf_reference}
-        self.by_number = {i.number_text: i.pk for i in rows}
+        self.invoices: dict[int, Invoice] = {i.pk: i for i in named}
+        # A named invoice that is paid already is not among the open ones: nothing is open.
+        for invoice in named:
+            self.open.setdefault(invoice.pk, ZERO)
+        self.by_reference = {i.rf_reference: i.pk for i in named if i.rf_reference}
+        self.by_number = {i.number_text: i.pk for i in named}
         self.by_amount: dict[Decimal, set[int]] = {}
         for pk, amount in self.open.items():
             if amount > 0:
                 self.by_amount.setdefault(amount, set()).add(pk)
         self.members_by_reference = {m.share_reference: m for m in shares_payable()}
         self.clients_by_iban: dict[str, set[int]] = {}
-        for iban, client_id in Allocation.objects.filter(
-            undone_at__isnull=True, invoice__isnull=False
-        ).values_list("transaction__counterparty_iban", "invoice__client_id"):
-            if iban:
-                self.clients_by_iban.setdefault(iban, set()).add(client_id)
+        for iban, client_id in (
+            Allocation.objects.filter(
+                undone_at__isnull=True,
+                invoice__isnull=False,
+                transaction__counterparty_iban__in=ibans,
+            )
+            .values_list("transaction__counterparty_iban", "invoice__client_id")
+            .distinct()
+        ):
+            self.clients_by_iban.setdefault(iban, set()).add(client_id)
+
+    def _invoice(self, pk: int) -> Invoice:
+        """An open invoice chosen by the amount rules, loaded when it is chosen."""
+        if pk not in self.invoices:
+            self.invoices[pk] = (
+                Invoice.objects.select_related("client").only(*SNAPSHOT_FIELDS).get(pk=pk)
+            )
+        return self.invoices[pk]
+
+    def _client(self, pk: int) -> tuple[int, str]:
+        if pk in self.client_of:
+            return self.client_of[pk]
+        invoice = self.invoices[pk]
+        return invoice.client_id, invoice.client.name
 
     def applied(self, invoice_id: int, amount: Decimal, iban: str, client_id: int) -> None:
         before = self.open.get(invoice_id, ZERO)
@@ -296,24 +333,24 @@ class Matcher:
                 Proposal(i, Allocation.Method.INVOICE_NUMBER, f"invoice number {i.number_text}")
                 for i in found
             ]
-        exact = [self.invoices[pk] for pk in self.by_amount.get(transaction.amount, ())]
+        exact = sorted(self.by_amount.get(transaction.amount, ()))
         known = self.clients_by_iban.get(transaction.counterparty_iban, set())
-        by_iban = [i for i in exact if i.client_id in known]
+        by_iban = [pk for pk in exact if self._client(pk)[0] in known]
         if len(by_iban) == 1:
             return [
                 Proposal(
-                    by_iban[0],
+                    self._invoice(by_iban[0]),
                     Allocation.Method.IBAN_AMOUNT,
                     f"IBAN {transaction.counterparty_iban} paid this client before; "
                     f"open amount {transaction.amount} matches",
                 )
             ]
         payer = _words(transaction.counterparty_name)
-        by_name = [i for i in exact if payer & _words(i.client.name)] if payer else []
+        by_name = [pk for pk in exact if payer & _words(self._client(pk)[1])] if payer else []
         if len(by_name) == 1:
             return [
                 Proposal(
-                    by_name[0],
+                    self._invoice(by_name[0]),
                     Allocation.Method.AMOUNT_NAME,
                     f"amount {transaction.amount} and payer “{transaction.counterparty_name}”",
                 )

@@ -153,7 +153,11 @@ def statement_import(
                 batch_size=2000,
             )
             result.imported += len(created)
-            matcher = matching.Matcher() if any(t.amount > 0 for t in created) else None
+            matcher = (
+                matching.Matcher(cooperative=cooperative, transactions=created)
+                if any(t.amount > 0 for t in created)
+                else None
+            )
             for bank_transaction in created:
                 done += 1
                 if progress and done % PROGRESS_EVERY == 0:

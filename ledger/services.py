@@ -124,20 +124,51 @@ def _add_to_balances(totals: list[tuple[int, Decimal]]) -> None:
         )
 
 
-def _canonical(tx: Transaction, lines: list[Line]) -> str:
+def canonical_text(
+    *,
+    cooperative_id: int,
+    sequence: int,
+    booking_date: date,
+    description: str,
+    source_type: str,
+    source_id: str,
+    reverses_id: int | None,
+    actor_id: int | None,
+    entries: list[tuple[int, Decimal, str]],
+) -> str:
+    """What a transaction's hash covers; `entries` are (account id, amount, text)."""
     payload = {
-        "cooperative": tx.cooperative_id,
-        "sequence": tx.sequence,
-        "booking_date": tx.booking_date.isoformat(),
-        "description": tx.description,
-        "source": [tx.source_type, tx.source_id],
-        "reverses": tx.reverses_id,
-        "actor": tx.actor_id,
+        "cooperative": cooperative_id,
+        "sequence": sequence,
+        "booking_date": booking_date.isoformat(),
+        "description": description,
+        "source": [source_type, source_id],
+        "reverses": reverses_id,
+        "actor": actor_id,
         "entries": sorted(
-            [line.account.pk, str(line.amount.quantize(CENT)), line.text] for line in lines
+            [account_id, str(amount.quantize(CENT)), text] for account_id, amount, text in entries
         ),
     }
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+
+def transaction_canonical(tx: Transaction, entries: list[tuple[int, Decimal, str]]) -> str:
+    """`canonical_text` of a stored or new transaction and its (account id, amount, text)."""
+    return canonical_text(
+        cooperative_id=tx.cooperative_id,
+        sequence=tx.sequence,
+        booking_date=tx.booking_date,
+        description=tx.description,
+        source_type=tx.source_type,
+        source_id=tx.source_id,
+        reverses_id=tx.reverses_id,
+        actor_id=tx.actor_id,
+        entries=entries,
+    )
+
+
+def _canonical(tx: Transaction, lines: list[Line]) -> str:
+    return transaction_canonical(tx, [(line.account.pk, line.amount, line.text) for line in lines])
 
 
 def transaction_hash(*, previous_hash: str, tx: Transaction, lines: list[Line]) -> str:

@@ -2,46 +2,55 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
 from ledger.models import Account, ChainHead, Entry, Transaction
-from ledger.services import Line, transaction_hash
+from ledger.services import transaction_canonical
 
 GENESIS = "0" * 64
 
 
 def verify(*, cooperative) -> list[str]:
-    """Problems found, first one first; empty when the ledger is intact."""
+    """Problems found, first one first; empty when the ledger is intact.
+
+    Streams both the transactions (by number) and the entries (by their transaction's number),
+    so memory stays flat however long the ledger is: a cooperative with a million invoices has
+    some eight million entries."""
     problems: list[str] = []
-    entries_by_tx: dict[int, list[Entry]] = defaultdict(list)
     sums_by_account: dict[int, Decimal] = defaultdict(Decimal)
-    for entry in (
-        Entry.objects.select_related("account").order_by("transaction_id", "id").iterator(2000)
-    ):
-        entries_by_tx[entry.transaction_id].append(entry)
-        sums_by_account[entry.account_id] += entry.amount
+    entries = (
+        Entry.objects.order_by("transaction__sequence", "id")
+        .values_list("transaction_id", "id", "account_id", "amount", "text")
+        .iterator(5000)
+    )
+    pending = next(entries, None)
     previous = GENESIS
     expected_sequence = 1
-    for tx in Transaction.objects.order_by("sequence").iterator(2000):
-        entries = entries_by_tx.get(tx.pk, [])
+    for tx in Transaction.objects.order_by("sequence").iterator(5000):
+        mine = []
+        while pending is not None and pending[0] == tx.pk:
+            mine.append(pending)
+            sums_by_account[pending[2]] += pending[3]
+            pending = next(entries, None)
         if tx.sequence != expected_sequence:
             problems.append(f"transaction #{expected_sequence} is missing (found #{tx.sequence})")
         expected_sequence = tx.sequence + 1
-        total = sum((e.amount for e in entries), Decimal("0"))
+        total = sum((e[3] for e in mine), Decimal("0"))
         if total != 0:
-            ids = ", ".join(str(e.pk) for e in entries)
+            ids = ", ".join(str(e[1]) for e in mine)
             problems.append(
                 f"transaction #{tx.sequence} does not balance (sum {total}; entries {ids})"
             )
-        if len(entries) < 2:
-            problems.append(f"transaction #{tx.sequence} has {len(entries)} entries")
-        lines = [Line(account=e.account, amount=e.amount, text=e.text) for e in entries]
+        if len(mine) < 2:
+            problems.append(f"transaction #{tx.sequence} has {len(mine)} entries")
         if tx.previous_hash != previous:
             problems.append(f"transaction #{tx.sequence}: chain broken (previous hash differs)")
-        expected = transaction_hash(previous_hash=tx.previous_hash, tx=tx, lines=lines)
+        canonical = transaction_canonical(tx, [(e[2], e[3], e[4]) for e in mine])
+        expected = hashlib.sha256((tx.previous_hash + canonical).encode()).hexdigest()
         if expected != tx.hash:
-            ids = ", ".join(str(e.pk) for e in entries)
+            ids = ", ".join(str(e[1]) for e in mine)
             problems.append(
                 f"transaction #{tx.sequence}: content changed after posting (entries {ids})"
             )
@@ -53,10 +62,10 @@ def verify(*, cooperative) -> list[str]:
             f"chain head says #{head.last_sequence}, the last transaction is #{last_sequence}"
             " (transactions removed or added outside the posting service)"
         )
-    for account in Account.objects.order_by("pk"):
-        if account.balance != sums_by_account.get(account.pk, Decimal("0")):
+    for pk, name, balance in Account.objects.order_by("pk").values_list("pk", "name", "balance"):
+        if balance != sums_by_account.get(pk, Decimal("0")):
             problems.append(
-                f"account {account.pk} ({account.name}): balance {account.balance} ≠ entries "
-                f"{sums_by_account.get(account.pk, Decimal('0'))}"
+                f"account {pk} ({name}): balance {balance} ≠ entries "
+                f"{sums_by_account.get(pk, Decimal('0'))}"
             )
     return problems

@@ -69,56 +69,36 @@ def payroll(*, scale: int) -> dict:
     }
 
 
-_PREPARE_SQL = [
-    """INSERT INTO tenancy_user (password, is_superuser, email, full_name, language, is_active,
-         is_staff, date_joined)
-       SELECT '!', false, 'bench-' || %(coop)s || '-' || g || '@bench.example', 'Member ' || g,
-         'de', true, false, now()
-       FROM generate_series(1, %(scale)s) g""",
-    """INSERT INTO members_member (cooperative_id, user_id, member_number, status, first_name,
-         last_name, street, postal_code, city, country, nationality, phone, languages,
-         permit_type, profession, activity_description, declaration_text, declaration_sha256,
-         eligibility, eligibility_passed, info_requested, shares, share_price, share_reference,
-         applied_at, joined_on, fee_category)
-       SELECT %(coop)s, u.id, row_number() OVER (ORDER BY u.id), 'active', 'Member',
-         u.full_name, 'Weg 1', '10115', 'Berlin', 'DE', 'DE', '', '', '', 'Design', '', '', '',
-         '[]', true, '', 1, 50, '', now(), '2026-01-01', ''
-       FROM tenancy_user u WHERE u.email LIKE 'bench-' || %(coop)s || '-%%'""",
-    # Tax classes 1 and 3-5 in turn, a third with church tax, a quarter with children.
-    """INSERT INTO members_employmentdata (cooperative_id, member_id, tax_id,
-         social_insurance_number, health_insurer, health_insurer_additional_rate, tax_class,
-         church_tax, child_allowances, number_of_children, childless, iban, account_holder,
-         updated_at)
-       SELECT %(coop)s, m.id, '', '', 'Bench BKK', 2.9, (ARRAY[1, 3, 4, 5])[1 + m.id %% 4],
-         m.id %% 3 = 0, CASE WHEN m.id %% 4 = 0 THEN 1 ELSE 0 END,
-         CASE WHEN m.id %% 4 = 0 THEN 2 ELSE 0 END, m.id %% 4 <> 0,
-         'DE02120300000000202051', '', now()
-       FROM members_member m WHERE m.cooperative_id = %(coop)s""",
-    # The members' insurer with its rates, so the run takes the usual path (insurer known).
-    """WITH insurer AS (
+# The members' insurer with its rates, so the run takes the usual path (insurer known).
+_INSURER_SQL = """WITH insurer AS (
          INSERT INTO payroll_healthinsurer (cooperative_id, name, company_number)
          VALUES (%(coop)s, 'Bench BKK', '') RETURNING id)
        INSERT INTO payroll_healthinsurerrate (cooperative_id, insurer_id, valid_from,
          additional_rate, u1_rate, u2_rate)
-       SELECT %(coop)s, insurer.id, '2026-01-01', 2.9, 0, 0.24 FROM insurer""",
-    """INSERT INTO ledger_account (cooperative_id, kind, nature, member_id, name, skr03, skr04,
-         balance)
-       SELECT %(coop)s, 'member_budget', 'liability', m.id, 'Budget ' || m.id, '', '', 0
-       FROM members_member m WHERE m.cooperative_id = %(coop)s""",
-]
+       SELECT %(coop)s, insurer.id, '2026-01-01', 2.9, 0, 0.24 FROM insurer"""
 
 
 def _prepare(cooperative_id: int, scale: int) -> None:
     """Members with six months of inflow between 400 € and 7,400 € a month, balances set to
     match the entries."""
+    from ops.scale import ledger_close, members_insert
+
     params = {"coop": cooperative_id, "scale": scale}
     with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
         # Row-level security binds the owner too (FORCE): act as the bench cooperative.
         cursor.execute(
             "SELECT set_config(%s, %s, true)", [settings.SMARTCOOP_RLS_SETTING, str(cooperative_id)]
         )
-        for sql in _PREPARE_SQL:
-            cursor.execute(sql, params)
+        members_insert(
+            cursor,
+            cooperative_id=cooperative_id,
+            count=scale,
+            prefix=f"bench-{cooperative_id}-",
+            domain="bench.example",
+            joined=date(2026, 1, 1),
+            insurer="Bench BKK",
+        )
+        cursor.execute(_INSURER_SQL, params)
         cursor.execute(
             "SELECT id FROM ledger_account WHERE cooperative_id = %s AND kind = 'bank'",
             [cooperative_id],
@@ -159,19 +139,12 @@ def _prepare(cooperative_id: int, scale: int) -> None:
         # Statistics before the balance update and the deferred balance checks at commit, or
         # both plan for empty tables.
         cursor.execute("ANALYZE ledger_account, ledger_transaction, ledger_entry")
-        cursor.execute(
-            """UPDATE ledger_account a SET balance = s.total
-               FROM (SELECT account_id, sum(amount) AS total FROM ledger_entry
-                     WHERE cooperative_id = %s GROUP BY account_id) s
-               WHERE a.id = s.account_id""",
-            [cooperative_id],
-        )
-        cursor.execute(
-            """INSERT INTO ledger_chainhead (cooperative_id, last_sequence, last_hash)
-               VALUES (%s, %s, %s)
-               ON CONFLICT ON CONSTRAINT chainhead_one_per_coop
-               DO UPDATE SET last_sequence = EXCLUDED.last_sequence""",
-            [cooperative_id, len(INFLOW_MONTHS) * scale, "0" * 64],
+        # Bench data: the inflow transactions carry no hashes (verify_ledger fails on them).
+        ledger_close(
+            cursor,
+            cooperative_id=cooperative_id,
+            sequence=len(INFLOW_MONTHS) * scale,
+            head="0" * 64,
         )
     with connections["owner"].cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -82,6 +82,40 @@ def policy_sql(table: str, user_column: str | None) -> list[str]:
     return statements
 
 
+STATISTICS_SUFFIX = "_tenant_deps"
+
+
+def statistics_sql(cursor, table: str) -> list[str]:
+    """Functional-dependency statistics of the cooperative and the table's parent keys.
+
+    Every query here filters by the cooperative (the policy, and the tenant manager) and most
+    also by a parent: a member's invoices, a transaction's entries. Taken as independent, the
+    two conditions multiply, and the planner expects a member with 20,000 invoices to have 169:
+    it then sorts all of them to show twenty instead of reading twenty from the member's index.
+    The parent fixes the cooperative; these statistics tell the planner so (after ANALYZE)."""
+    cursor.execute(
+        """
+        SELECT DISTINCT a.attname
+        FROM pg_constraint c
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+        WHERE c.contype = 'f' AND c.conrelid = %s::regclass AND array_length(c.conkey, 1) = 1
+          AND a.attname <> 'cooperative_id'
+        ORDER BY a.attname
+        """,
+        [_quote(table)],
+    )
+    # A statistics object covers at most eight columns.
+    parents = [row[0] for row in cursor.fetchall()][:7]
+    name = _quote(f"{table[: 63 - len(STATISTICS_SUFFIX)]}{STATISTICS_SUFFIX}")
+    statements = [f"DROP STATISTICS IF EXISTS {name}"]
+    if parents:
+        columns = ", ".join(_quote(c) for c in ["cooperative_id", *parents])
+        statements.append(
+            f"CREATE STATISTICS {name} (dependencies) ON {columns} FROM {_quote(table)}"
+        )
+    return statements
+
+
 def _app_role() -> str | None:
     if OWNER_ALIAS not in settings.DATABASES:
         return None
@@ -120,6 +154,8 @@ def secure_tables(sender, using: str, **kwargs) -> None:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         for table in tenant_tables(cursor):
             for statement in policy_sql(table, user_columns.get(table)):
+                cursor.execute(statement)
+            for statement in statistics_sql(cursor, table):
                 cursor.execute(statement)
         role = _app_role()
         if role:
