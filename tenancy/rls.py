@@ -106,13 +106,29 @@ def statistics_sql(cursor, table: str) -> list[str]:
     )
     # A statistics object covers at most eight columns.
     parents = [row[0] for row in cursor.fetchall()][:7]
-    name = _quote(f"{table[: 63 - len(STATISTICS_SUFFIX)]}{STATISTICS_SUFFIX}")
+    wanted = sorted(["cooperative_id", *parents]) if parents else []
+    bare_name = f"{table[: 63 - len(STATISTICS_SUFFIX)]}{STATISTICS_SUFFIX}"
+    cursor.execute(
+        """
+        SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_statistic_ext s
+        JOIN pg_attribute a ON a.attrelid = s.stxrelid AND a.attnum = ANY(s.stxkeys)
+        WHERE s.stxname = %s
+        """,
+        [bare_name],
+    )
+    existing = cursor.fetchone()[0] or []
+    if existing == wanted:
+        # Unchanged: keep it, and what ANALYZE has collected for it (a deploy must not wipe
+        # the statistics of a big table until autovacuum comes round again).
+        return []
+    name = _quote(bare_name)
     statements = [f"DROP STATISTICS IF EXISTS {name}"]
     if parents:
-        columns = ", ".join(_quote(c) for c in ["cooperative_id", *parents])
-        statements.append(
-            f"CREATE STATISTICS {name} (dependencies) ON {columns} FROM {_quote(table)}"
-        )
+        columns = ", ".join(_quote(c) for c in wanted)
+        statements += [
+            f"CREATE STATISTICS {name} (dependencies) ON {columns} FROM {_quote(table)}",
+            f"ANALYZE {_quote(table)}",
+        ]
     return statements
 
 
